@@ -1,0 +1,39 @@
+using Housing.Access;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Housing.Web.Access;
+
+public sealed record TokenRequest(string? Username, string? Password);
+public sealed record TokenResponse(string AccessToken, DateTimeOffset ExpiresAt);
+
+public static class AccessEndpoints
+{
+    public static void MapAccessEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Access");
+        api.MapPost("/auth/token", TokenAsync).AllowAnonymous();
+        api.MapPost("/users", CreateUserAsync);
+        api.MapGet("/users", async (HttpContext http, UserService users, CancellationToken ct) => TypedResults.Ok(await users.ListAsync(http.User.ToCaller(), ct)));
+    }
+
+    /// <summary>A bearer token for the API: sign-in checks (and lockout) are the same as the page's.</summary>
+    static async Task<Ok<TokenResponse>> TokenAsync(TokenRequest body, UserService users, IOptionsMonitor<BearerTokenOptions> options,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var signedIn = await users.SignInAsync(body.Username, body.Password, ct);
+        var o = options.Get(BearerTokenDefaults.AuthenticationScheme);
+        var expires = clock.GetUtcNow() + o.BearerTokenExpiration;
+        var ticket = new AuthenticationTicket(Claims.Principal(signedIn, BearerTokenDefaults.AuthenticationScheme),
+            new AuthenticationProperties { IssuedUtc = clock.GetUtcNow(), ExpiresUtc = expires }, BearerTokenDefaults.AuthenticationScheme);
+        return TypedResults.Ok(new TokenResponse(o.BearerTokenProtector.Protect(ticket), expires));
+    }
+
+    static async Task<Created<UserView>> CreateUserAsync(CreateUser body, HttpContext http, UserService users, CancellationToken ct)
+    {
+        var user = await users.CreateAsync(http.User.ToCaller(), body, ct);
+        return TypedResults.Created($"/api/v1/users/{user.Id}", user);
+    }
+}

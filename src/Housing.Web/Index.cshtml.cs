@@ -1,0 +1,35 @@
+using Housing.Access;
+using Housing.Geography;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Housing.Web;
+
+public sealed record HomeCard(string Href, string Title, string Text, Role[] Roles);
+
+/// <summary>The home page: what this role does here, and the way in. Features add their cards to <see cref="AllCards"/>.</summary>
+public sealed class HomeModel(GeographyService geography) : PageModel
+{
+    public static readonly List<Func<HomeCard>> AllCards =
+    [
+        () => new("/Geography", Lang.T("จังหวัด อำเภอ ตำบล", "Provinces, districts, subdistricts"),
+            Lang.T("รายชื่อพื้นที่ทั้ง 77 จังหวัด พร้อมรหัสกรมการปกครอง", "All 77 provinces with their Ministry of Interior codes"), [Role.Admin, Role.ProvincialStaff, Role.Treasurer, Role.Viewer]),
+        () => new("/Access/Users", Lang.T("ผู้ใช้งาน", "Users"), Lang.T("เพิ่มผู้ใช้ กำหนดบทบาทและพื้นที่", "Add users, set their role and area"), [Role.Admin]),
+    ];
+
+    public Caller Caller { get; private set; } = Caller.System;
+    public List<HomeCard> Cards { get; private set; } = [];
+    public List<string> AreaNames { get; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Caller = User.ToCaller();
+        Cards = AllCards.Select(f => f()).Where(c => c.Roles.Contains(Caller.Role)).ToList();
+        if (Caller.ProvinceCodes.Count > 0)
+        {
+            var provinces = await geography.ProvincesAsync(ct);
+            AreaNames.AddRange(provinces.Where(p => Caller.ProvinceCodes.Contains(p.Code)).Select(p => Lang.Name(p.NameTh, p.NameEn)));
+        }
+        foreach (var code in Caller.SubdistrictCodes)
+            if (await geography.SubdistrictAsync(code, ct) is { } s) AreaNames.Add(Lang.T("ต.", "") + Lang.Name(s.NameTh, s.NameEn));
+    }
+}

@@ -1,0 +1,30 @@
+using Housing;
+using Housing.Web;
+using Housing.Web.Access;
+using Housing.Web.Geography;
+
+var command = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : null;
+var builder = WebApplication.CreateBuilder(command is null ? args : []);
+
+if (builder.Configuration.GetValue("Housing:Logging:Json", false))
+    builder.Logging.ClearProviders().AddJsonConsole(o => o.IncludeScopes = true);
+
+builder.Services.AddHousing();
+builder.Services.AddHousingWeb(builder.Configuration);
+
+if (command is not null)
+    return await Commands.RunAsync(command, args.Skip(1).ToArray(), builder);
+
+var app = builder.Build();
+app.UseHousingPipeline();
+
+app.MapHealth();
+app.MapAccessEndpoints();
+app.MapGeographyEndpoints();
+app.MapRazorPages();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

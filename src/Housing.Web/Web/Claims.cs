@@ -1,0 +1,60 @@
+using System.Security.Claims;
+using Housing.Access;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace Housing.Web;
+
+/// <summary>The caller as claims (in cookies and bearer tokens) and back.</summary>
+public static class Claims
+{
+    const string Province = "housing:province", Subdistrict = "housing:subdistrict", Stamp = "housing:stamp", Display = "housing:display";
+
+    public static ClaimsPrincipal Principal(SignedIn s, string scheme)
+    {
+        var c = s.Caller;
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, c.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new(ClaimTypes.Name, c.Username),
+            new(ClaimTypes.Role, c.Role.ToString()),
+            new(Stamp, s.SecurityStamp.ToString()),
+        };
+        if (!string.IsNullOrWhiteSpace(s.DisplayName)) claims.Add(new(Display, s.DisplayName));
+        claims.AddRange(c.ProvinceCodes.Select(p => new Claim(Province, p)));
+        claims.AddRange(c.SubdistrictCodes.Select(p => new Claim(Subdistrict, p)));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme));
+    }
+
+    /// <summary>The signed-in caller. Endpoints and pages pass it to every service call.</summary>
+    public static Caller ToCaller(this ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true || !long.TryParse(user.FindFirstValue(ClaimTypes.NameIdentifier), out var id)
+            || !Enum.TryParse<Role>(user.FindFirstValue(ClaimTypes.Role), out var role))
+            throw new InvalidOperationException("No signed-in caller: the endpoint must require authentication.");
+        return new Caller(id, user.Identity.Name ?? "", role,
+            user.FindAll(Province).Select(c => c.Value).ToArray(), user.FindAll(Subdistrict).Select(c => c.Value).ToArray());
+    }
+
+    public static string DisplayName(this ClaimsPrincipal user) => user.FindFirstValue(Display) ?? user.Identity?.Name ?? "";
+
+    /// <summary>Every few minutes a cookie is checked against the user row: a disabled user or a changed
+    /// role or area (new security stamp) is signed out.</summary>
+    public static async Task ValidateCookieAsync(CookieValidatePrincipalContext ctx)
+    {
+        var issued = ctx.Properties.IssuedUtc ?? DateTimeOffset.MinValue;
+        var checkedAt = ctx.Properties.Items.TryGetValue("checked", out var s) && DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t : issued;
+        var now = DateTimeOffset.UtcNow;
+        if (now - checkedAt < TimeSpan.FromMinutes(5)) return;
+        var principal = ctx.Principal!;
+        if (!long.TryParse(principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id) || !Guid.TryParse(principal.FindFirstValue(Stamp), out var stamp)
+            || !await ctx.HttpContext.RequestServices.GetRequiredService<UserService>().IsCurrentAsync(id, stamp))
+        {
+            ctx.RejectPrincipal();
+            await ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return;
+        }
+        ctx.Properties.Items["checked"] = now.ToString("O");
+        ctx.ShouldRenew = true;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace Housing.Web;
+
+/// <summary>Turns the service layer's refusals into RFC 9457 problem details in the caller's language.
+/// Anything else is logged and answered as a bare 500, never with its stack trace.</summary>
+public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<ProblemMapper> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var problem = ToProblem(exception, CultureInfo.CurrentUICulture);
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
+            return false;
+        }
+        http.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    public static ProblemDetails? ToProblem(Exception e, CultureInfo culture)
+    {
+        switch (e)
+        {
+            case ValidationFailed v:
+                var vp = new HttpValidationProblemDetails(v.Errors.ToDictionary(x => x.Key, x => x.Value.Select(m => m.For(culture)).ToArray()))
+                {
+                    Status = 400, Title = v.Text.For(culture), Detail = string.Join(" ", v.Errors.SelectMany(x => x.Value).Select(m => m.For(culture))),
+                };
+                return vp;
+            case HousingException h:
+                var status = h switch { NotFound => 404, Forbidden => 403, Conflict => 409, SignInRefused => 401, _ => 400 };
+                var p = new ProblemDetails
+                {
+                    Status = status,
+                    Title = status switch { 404 => "Not found", 403 => "Forbidden", 409 => "Conflict", 401 => "Unauthorized", _ => "Bad request" },
+                    Detail = h.Text.For(culture),
+                };
+                if (h is SignInRefused { Locked: true }) p.Extensions["locked"] = true;
+                foreach (var (k, val) in h.Extensions) p.Extensions[k] = val;
+                return p;
+            case BadHttpRequestException b:
+                return new ProblemDetails
+                {
+                    Status = b.StatusCode, Title = "Bad request",
+                    Detail = culture.TwoLetterISOLanguageName == "en" ? "The request could not be read: " + b.Message : "อ่านคำขอไม่ได้: " + b.Message,
+                };
+            case NpgsqlException or TimeoutException when e is not PostgresException:
+                return new ProblemDetails { Status = 503, Title = "Service unavailable",
+                    Detail = culture.TwoLetterISOLanguageName == "en" ? "The database does not answer. Try again shortly." : "ฐานข้อมูลไม่ตอบสนอง กรุณาลองใหม่อีกครั้ง" };
+            default:
+                return null;
+        }
+    }
+}

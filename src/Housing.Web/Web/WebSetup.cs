@@ -1,0 +1,121 @@
+using System.Globalization;
+using Housing.Database;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Localization;
+using Npgsql;
+
+namespace Housing.Web;
+
+public static class WebSetup
+{
+    public const string SmartScheme = "cookie-or-bearer";
+    public static readonly CultureInfo[] Cultures = [Thai.ThaiCulture, Thai.EnglishCulture];
+
+    public static IServiceCollection AddHousingWeb(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            c.ProblemDetails.Extensions.Remove("exception"); // never a stack trace to a client
+            c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier;
+        });
+        services.AddExceptionHandler<ProblemMapper>();
+        services.AddOpenApi();
+        services.AddRazorPages(o =>
+        {
+            // Pages live in the feature folders beside their endpoints: /Geography/Index.cshtml is /Geography.
+            o.RootDirectory = "/";
+        });
+        services.AddAntiforgery(o => { o.Cookie.Name = "housing.af"; o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; });
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
+        });
+
+        services.AddDataProtection().SetApplicationName("housing");
+        services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) =>
+            o.XmlRepository = new DataProtectionKeys(() => sp.GetRequiredService<NpgsqlDataSource>()));
+
+        var tokenLifetime = TimeSpan.FromMinutes(config.GetValue("Housing:Auth:TokenMinutes", 60));
+        var cookieLifetime = TimeSpan.FromMinutes(config.GetValue("Housing:Auth:CookieMinutes", 8 * 60));
+        services.AddAuthentication(SmartScheme)
+            .AddPolicyScheme(SmartScheme, "Cookie for pages, bearer token for the API", o => o.ForwardDefaultSelector = ctx =>
+                ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? BearerTokenDefaults.AuthenticationScheme : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.Cookie.Name = "housing.auth";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = cookieLifetime;
+                o.SlidingExpiration = true;
+                o.LoginPath = "/Access/SignIn";
+                o.AccessDeniedPath = "/Access/Denied";
+                // The API answers 401/403 as problem details; only pages redirect to the sign-in page.
+                o.Events.OnRedirectToLogin = ctx => Answer(ctx, StatusCodes.Status401Unauthorized);
+                o.Events.OnRedirectToAccessDenied = ctx => Answer(ctx, StatusCodes.Status403Forbidden);
+                o.Events.OnValidatePrincipal = Claims.ValidateCookieAsync;
+            })
+            .AddBearerToken(o => o.BearerTokenExpiration = tokenLifetime);
+        services.AddAuthorization(o => o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(SmartScheme).RequireAuthenticatedUser().Build());
+
+        services.Configure<RequestLocalizationOptions>(o =>
+        {
+            o.DefaultRequestCulture = new RequestCulture(Thai.ThaiCulture);
+            o.SupportedCultures = o.SupportedUICultures = Cultures;
+            o.RequestCultureProviders =
+            [
+                new QueryStringRequestCultureProvider(),
+                new CookieRequestCultureProvider { CookieName = Lang.CookieName },
+                // Pages are Thai first whatever the browser says; API clients may ask for English.
+                new CustomRequestCultureProvider(ctx => ctx.Request.Path.StartsWithSegments("/api")
+                    ? new AcceptLanguageHeaderRequestCultureProvider().DetermineProviderCultureResult(ctx)
+                    : Task.FromResult<ProviderCultureResult?>(null)),
+            ];
+        });
+        return services;
+    }
+
+    static Task Answer(RedirectContext<CookieAuthenticationOptions> ctx, int status)
+    {
+        if (IsApi(ctx.Request)) { ctx.Response.StatusCode = status; return Task.CompletedTask; }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    public static bool IsApi(HttpRequest r) => r.Path.StartsWithSegments("/api") || r.Path.StartsWithSegments("/healthz");
+
+    public static WebApplication UseHousingPipeline(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRequestLocalization();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapOpenApi().AllowAnonymous();
+        return app;
+    }
+
+    public static void MapHealth(this WebApplication app)
+        => app.MapGet("/healthz", async (NpgsqlDataSource db, CancellationToken ct) =>
+        {
+            try
+            {
+                await using var cmd = db.CreateCommand("SELECT 1");
+                await cmd.ExecuteScalarAsync(ct);
+                return Results.Ok(new { status = "healthy" });
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                return Results.Problem(statusCode: 503, title: "The database does not answer.");
+            }
+        }).AllowAnonymous().ExcludeFromDescription();
+}

@@ -1,0 +1,52 @@
+using Dapper;
+using Npgsql;
+
+namespace Housing.Geography;
+
+public sealed record Province(string Code, string NameTh, string NameEn);
+public sealed record District(string Code, string ProvinceCode, string NameTh, string NameEn);
+public sealed record Subdistrict(string Code, string DistrictCode, string NameTh, string NameEn, string? PostalCode);
+
+/// <summary>Thailand's divisions: public reference data, readable by anyone signed in.</summary>
+public sealed class GeographyService(NpgsqlDataSource db)
+{
+    public async Task<IReadOnlyList<Province>> ProvincesAsync(CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<Province>("SELECT code, name_th, name_en FROM provinces ORDER BY code")).ToList();
+    }
+
+    public async Task<Province> ProvinceAsync(string code, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<Province>("SELECT code, name_th, name_en FROM provinces WHERE code = @code", new { code })
+            ?? throw NotFound.Of($"จังหวัดรหัส {code}", $"Province {code}");
+    }
+
+    public async Task<IReadOnlyList<District>> DistrictsAsync(string provinceCode, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = (await conn.QueryAsync<District>(
+            "SELECT code, province_code, name_th, name_en FROM districts WHERE province_code = @provinceCode ORDER BY code", new { provinceCode })).ToList();
+        if (rows.Count == 0 && !await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM provinces WHERE code = @provinceCode)", new { provinceCode }))
+            throw NotFound.Of($"จังหวัดรหัส {provinceCode}", $"Province {provinceCode}");
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<Subdistrict>> SubdistrictsAsync(string districtCode, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = (await conn.QueryAsync<Subdistrict>(
+            "SELECT code, district_code, name_th, name_en, postal_code FROM subdistricts WHERE district_code = @districtCode ORDER BY code", new { districtCode })).ToList();
+        if (rows.Count == 0 && !await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM districts WHERE code = @districtCode)", new { districtCode }))
+            throw NotFound.Of($"อำเภอรหัส {districtCode}", $"District {districtCode}");
+        return rows;
+    }
+
+    public async Task<Subdistrict?> SubdistrictAsync(string code, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await conn.QuerySingleOrDefaultAsync<Subdistrict>(
+            "SELECT code, district_code, name_th, name_en, postal_code FROM subdistricts WHERE code = @code", new { code });
+    }
+}

@@ -1,0 +1,22 @@
+using Housing.Access;
+using Housing.Database;
+using Housing.Geography;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Housing;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>The service layer: the database (started by <see cref="DatabaseStartup"/>, registered first) and one service per feature.</summary>
+    public static IServiceCollection AddHousing(this IServiceCollection services)
+    {
+        services.AddSingleton<HousingDatabase>();
+        services.AddHostedService<DatabaseStartup>();
+        services.AddSingleton<NpgsqlDataSource>(sp => sp.GetRequiredService<HousingDatabase>().DataSource);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<UserService>();
+        services.AddSingleton<GeographyService>();
+        return services;
+    }
+}
