@@ -1,7 +1,11 @@
 using Housing;
 using Housing.Web;
 using Housing.Web.Access;
+using Housing.Web.Allocations;
+using Housing.Web.Budgets;
 using Housing.Web.Geography;
+using Housing.Web.Households;
+using Housing.Web.Imports;
 
 var command = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : null;
 var builder = WebApplication.CreateBuilder(command is null ? args : []);
@@ -21,6 +25,10 @@ app.UseHousingPipeline();
 app.MapHealth();
 app.MapAccessEndpoints();
 app.MapGeographyEndpoints();
+app.MapBudgetEndpoints();
+app.MapHouseholdEndpoints();
+app.MapAllocationEndpoints();
+app.MapImportEndpoints();
 app.MapRazorPages();
 
 await app.RunAsync();

@@ -57,6 +57,9 @@ public sealed class Validator
     readonly Dictionary<string, List<Msg>> errors = new();
     public bool Ok => errors.Count == 0;
 
+    /// <summary>The errors so far, for a caller that reports them rather than throws (the bulk import, row by row).</summary>
+    public IEnumerable<(string Field, Msg Message)> All => errors.SelectMany(e => e.Value.Select(m => (e.Key, m)));
+
     public Validator Add(string field, string th, string en)
     {
         if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];

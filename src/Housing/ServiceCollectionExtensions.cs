@@ -1,6 +1,10 @@
 using Housing.Access;
+using Housing.Allocations;
+using Housing.Budgets;
 using Housing.Database;
 using Housing.Geography;
+using Housing.Households;
+using Housing.Imports;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -17,6 +21,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<UserService>();
         services.AddSingleton<GeographyService>();
+        services.AddSingleton<BudgetService>();
+        services.AddSingleton<HouseholdService>();
+        services.AddSingleton<AllocationService>();
+        services.AddSingleton<HouseholdImportService>();
         return services;
     }
 }

@@ -1,0 +1,290 @@
+using System.Globalization;
+using Dapper;
+using Housing.Access;
+using Housing.Households;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Housing.Imports;
+
+/// <summary>A problem a person can fix: the spreadsheet row, the field (and the column as their file names it), and why.</summary>
+public sealed record ImportError(int Row, string Field, string Column, Msg Message);
+
+/// <summary>All rows imported, or none and the errors (the first <see cref="HouseholdImportService.MaxReportedErrors"/>, with the total count).</summary>
+public sealed record ImportResult(int Imported, IReadOnlyList<ImportError> Errors, int ErrorCount)
+{
+    public bool Ok => ErrorCount == 0;
+}
+
+/// <summary>
+/// Bulk registration of households from the sheet a provincial office keeps (CSV or XLSX, Thai or English headers).
+/// One streaming pass validates each row with the register's own rules and binary-COPYs the good ones into a
+/// temporary table; duplicates (within the file and against the register) are then found in SQL, and one
+/// INSERT ... SELECT moves the rows in. Everything is one transaction: all rows or none.
+/// </summary>
+public sealed class HouseholdImportService(NpgsqlDataSource db)
+{
+    public const int MaxReportedErrors = 1000;
+
+    /// <summary>A column of the template: the field, its Thai and English headers, and other headers offices use for it.</summary>
+    public sealed record Column(string Field, Msg Header, bool Required, Msg Help, params string[] Aliases);
+
+    public static readonly Column[] Columns =
+    [
+        new("citizenId", new("เลขประจำตัวประชาชน", "Citizen ID"), true,
+            new("ของหัวหน้าครัวเรือน 13 หลัก", "Of the head of household, 13 digits"), "เลขบัตรประชาชน", "เลขประจำตัวประชาชนหัวหน้าครัวเรือน", "citizen id no", "id card"),
+        new("headName", new("ชื่อ-สกุลหัวหน้าครัวเรือน", "Head of household"), true,
+            new("ชื่อและนามสกุล", "First name and surname"), "ชื่อสกุล", "ชื่อหัวหน้าครัวเรือน", "head name", "head's name", "name"),
+        new("houseNo", new("บ้านเลขที่", "House no."), true, new("เช่น 12/3", "e.g. 12/3"), "house number"),
+        new("villageNo", new("หมู่ที่", "Village no."), false, new("1–99 (เว้นว่างได้ในเขตเมือง)", "1–99 (may be blank in a city)"), "หมู่", "village", "village number", "moo"),
+        new("subdistrictCode", new("รหัสตำบล", "Subdistrict code"), true,
+            new("รหัสกรมการปกครอง 6 หลัก เช่น 540101", "Ministry of Interior code, 6 digits, e.g. 540101"), "รหัสตำบล/แขวง", "tambon code"),
+        new("members", new("จำนวนสมาชิก (คน)", "Members"), true, new("1–99", "1–99"), "จำนวนสมาชิก", "สมาชิก", "household members"),
+        new("monthlyIncome", new("รายได้ต่อเดือน (บาท)", "Monthly income (baht)"), true,
+            new("ของทั้งครัวเรือน", "Of the whole household"), "รายได้ต่อเดือน", "รายได้", "monthly income", "income"),
+        new("vulnerabilities", new("กลุ่มเปราะบาง", "Vulnerabilities"), false,
+            new("คั่นด้วยจุลภาค: ผู้สูงอายุ, ผู้พิการ, ผู้ป่วยติดเตียง, เด็กเล็ก", "Comma separated: elderly, disabled, bedridden, young children"), "vulnerability", "เปราะบาง"),
+        new("housingProblem", new("สภาพปัญหาที่อยู่อาศัย", "Housing problem"), false, new("ไม่เกิน 1,000 ตัวอักษร", "At most 1,000 characters"), "ปัญหาที่อยู่อาศัย"),
+        new("landTenure", new("สถานะการถือครองที่ดิน", "Land tenure"), false,
+            new("เป็นเจ้าของ, เช่า, อาศัยโดยได้รับอนุญาต, ที่ดินสาธารณะ/ที่ดินรัฐ, บุกรุก, อื่น ๆ", "owned, rented, permitted, public land, encroached, other"), "สถานะที่ดิน", "การถือครองที่ดิน", "tenure"),
+    ];
+
+    static string Key(string header) => new(header.Trim().ToLowerInvariant().Where(c => !char.IsWhiteSpace(c) && c is not ('.' or '-' or '_' or '(' or ')' or '\'' or '/' or ':')).ToArray());
+
+    static readonly Dictionary<string, int> HeaderKeys = Columns
+        .SelectMany((c, i) => new[] { c.Field, c.Header.Th, c.Header.En }.Concat(c.Aliases).Select(h => (Key: Key(h), i)))
+        .DistinctBy(x => x.Key).ToDictionary(x => x.Key, x => x.i);
+
+    /// <summary>Thai names, English names and codes of the closed lists, all to the code.</summary>
+    static Dictionary<string, string> Lookup((string Code, Msg Name)[] list) => list
+        .SelectMany(x => new[] { (Key(x.Code), x.Code), (Key(x.Name.Th), x.Code), (Key(x.Name.En), x.Code) })
+        .DistinctBy(x => x.Item1).ToDictionary(x => x.Item1, x => x.Item2);
+
+    static readonly Dictionary<string, string> VulnerabilityCodes = Lookup(HouseholdLists.Vulnerabilities);
+    static readonly Dictionary<string, string> TenureCodes = Lookup(HouseholdLists.LandTenures);
+
+    public static bool IsSupported(string fileName) => SheetReader.IsCsv(fileName) || SheetReader.IsXlsx(fileName);
+
+    public async Task<ImportResult> ImportAsync(Caller caller, Stream file, string fileName, CancellationToken ct = default)
+    {
+        if (caller.Role is not (Role.Admin or Role.ProvincialStaff)) throw new Forbidden();
+        if (!IsSupported(fileName))
+            throw ValidationFailed.One("file", "รับเฉพาะไฟล์ .csv หรือ .xlsx", "Only .csv or .xlsx files are accepted.");
+
+        var errors = new List<ImportError>();
+        var errorCount = 0;
+        void Fail(int row, string field, string column, Msg message)
+        {
+            errorCount++;
+            if (errors.Count < MaxReportedErrors) errors.Add(new ImportError(row, field, column, message));
+        }
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var subdistricts = (await conn.QueryAsync<string>("SELECT code FROM subdistricts")).ToHashSet();
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync("""
+            CREATE TEMP TABLE household_import (
+                row_no int, citizen_id text, head_name text, house_no text, village_no int, subdistrict_code text,
+                members int, monthly_income numeric(14,2), vulnerabilities text[], housing_problem text, land_tenure text
+            ) ON COMMIT DROP
+            """, transaction: tx);
+
+        var staged = 0;
+        int[]? map = null; // file column → template column
+        string[] headers = [];
+        await using (var copy = await conn.BeginBinaryImportAsync("""
+            COPY household_import (row_no, citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
+                                   vulnerabilities, housing_problem, land_tenure) FROM STDIN (FORMAT BINARY)
+            """, ct))
+        {
+            IEnumerable<SheetRow> rows;
+            try { rows = SheetReader.Rows(file, fileName); }
+            catch (Exception e) when (e is InvalidDataException or IOException or System.IO.Packaging.PackagingException or DocumentFormat.OpenXml.Packaging.OpenXmlPackageException)
+            {
+                throw Unreadable();
+            }
+            using var rowEnumerator = rows.GetEnumerator();
+            while (MoveNext(rowEnumerator))
+            {
+                var row = rowEnumerator.Current;
+                if (map is null)
+                {
+                    if (row.IsBlank) continue;
+                    (map, headers) = MapHeader(row, Fail);
+                    if (errorCount > 0) break;
+                    continue;
+                }
+                if (row.IsBlank) continue;
+                var household = Parse(row, map, headers, caller, subdistricts, Fail);
+                // After the first bad row nothing will be written, so stop sending rows; keep checking for the error list.
+                if (household is null || errorCount > 0) continue;
+                await copy.StartRowAsync(ct);
+                await copy.WriteAsync(row.Number, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(household.CitizenId!, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(household.HeadName!, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(household.HouseNo!, NpgsqlDbType.Text, ct);
+                await WriteNullableAsync(copy, household.VillageNo, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(household.SubdistrictCode!, NpgsqlDbType.Text, ct);
+                await copy.WriteAsync(household.Members!.Value, NpgsqlDbType.Integer, ct);
+                await copy.WriteAsync(household.MonthlyIncome!.Value, NpgsqlDbType.Numeric, ct);
+                await copy.WriteAsync(household.Vulnerabilities!, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+                await WriteNullableAsync(copy, household.HousingProblem, NpgsqlDbType.Text, ct);
+                await WriteNullableAsync(copy, household.LandTenure, NpgsqlDbType.Text, ct);
+                staged++;
+            }
+            if (map is null) Fail(0, "file", "", new Msg("ไม่พบข้อมูลในไฟล์", "The file has no rows."));
+            else if (staged == 0 && errorCount == 0) Fail(2, "file", "", new Msg("ไฟล์มีแต่หัวตาราง ไม่มีข้อมูลครัวเรือน", "The file has a header but no households."));
+            if (errorCount > 0) return new ImportResult(0, errors, errorCount); // disposing the COPY unfinished cancels it; the transaction rolls back
+            await copy.CompleteAsync(ct);
+
+            // The reader runs lazily inside the loop; a damaged file shows up there.
+            bool MoveNext(IEnumerator<SheetRow> e)
+            {
+                try { return e.MoveNext(); }
+                catch (Exception ex) when (ex is InvalidDataException or IOException or System.Xml.XmlException or System.IO.Packaging.PackagingException
+                                               or DocumentFormat.OpenXml.Packaging.OpenXmlPackageException)
+                {
+                    throw Unreadable();
+                }
+            }
+        }
+
+        // Duplicates are found in SQL, not in memory. The share lock keeps others from registering the same
+        // person between this check and the insert (others still read the register meanwhile).
+        await conn.ExecuteAsync("ANALYZE household_import; LOCK TABLE households IN SHARE ROW EXCLUSIVE MODE", transaction: tx);
+        var column = headers[0]; // the citizen ID's column as the file names it
+        var duplicates = await conn.QueryAsync<(int Row, int FirstRow, long Total)>("""
+            SELECT row_no, first_row, count(*) OVER () FROM (
+                SELECT row_no, min(row_no) OVER (PARTITION BY citizen_id) AS first_row FROM household_import) x
+            WHERE row_no <> first_row ORDER BY row_no LIMIT @MaxReportedErrors
+            """, new { MaxReportedErrors }, tx);
+        foreach (var d in duplicates)
+        {
+            errorCount = (int)d.Total;
+            errors.Add(new ImportError(d.Row, "citizenId", column, new Msg(
+                $"เลขประจำตัวประชาชนซ้ำกับแถวที่ {d.FirstRow} ในไฟล์นี้", $"The citizen ID repeats row {d.FirstRow} of this file.")));
+        }
+        var registered = await conn.QueryAsync<(int Row, long Id, long Total)>("""
+            SELECT i.row_no, h.id, count(*) OVER () FROM household_import i JOIN households h ON h.citizen_id = i.citizen_id
+            ORDER BY i.row_no LIMIT @MaxReportedErrors
+            """, new { MaxReportedErrors }, tx);
+        var firstCount = errorCount;
+        foreach (var r in registered)
+        {
+            errorCount = firstCount + (int)r.Total;
+            if (errors.Count < MaxReportedErrors)
+                errors.Add(new ImportError(r.Row, "citizenId", column, new Msg(
+                    $"ลงทะเบียนแล้ว (ครัวเรือนเลขที่ {r.Id}): บ้านหนึ่งหลังได้รับการสนับสนุนได้ครั้งเดียว",
+                    $"Already registered (household {r.Id}): a home is not funded twice.")));
+        }
+        if (errorCount > 0) return new ImportResult(0, errors.OrderBy(e => e.Row).ToList(), errorCount);
+
+        var inserted = await conn.QuerySingleAsync<(long Count, long? FirstId, long? LastId)>("""
+            WITH ins AS (
+                INSERT INTO households (citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
+                                        vulnerabilities, housing_problem, land_tenure, created_by)
+                SELECT citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
+                       vulnerabilities, housing_problem, land_tenure, @ActorId
+                FROM household_import ORDER BY row_no
+                RETURNING id)
+            SELECT count(*), min(id), max(id) FROM ins
+            """, new { caller.ActorId }, tx);
+        // One audit row for the whole file: the ids it created are a contiguous run of this import.
+        await Audit.WriteAsync(conn, tx, caller, "household.import", "household", null, null,
+            new { file = Path.GetFileName(fileName), imported = inserted.Count, firstId = inserted.FirstId, lastId = inserted.LastId }, ct);
+        await tx.CommitAsync(ct);
+        return new ImportResult((int)inserted.Count, [], 0);
+    }
+
+    static ValidationFailed Unreadable() => ValidationFailed.One("file",
+        "อ่านไฟล์ไม่ได้: ต้องเป็น .csv หรือ .xlsx ที่บันทึกจาก Excel หรือจากแม่แบบ", "The file cannot be read: it must be a .csv or .xlsx saved from Excel or from the template.");
+
+    static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct
+        => value is T v ? copy.WriteAsync(v, type, ct) : copy.WriteNullAsync(ct);
+
+    static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type, CancellationToken ct)
+        => value is null ? copy.WriteNullAsync(ct) : copy.WriteAsync(value, type, ct);
+
+    /// <summary>Which file column holds which template column; a missing required column is an error on row 1.</summary>
+    static (int[] Map, string[] Headers) MapHeader(SheetRow header, Action<int, string, string, Msg> fail)
+    {
+        var map = Enumerable.Repeat(-1, Columns.Length).ToArray();
+        var headers = new string[Columns.Length];
+        for (var i = 0; i < header.Cells.Length; i++)
+        {
+            var text = header.Cells[i];
+            if (string.IsNullOrWhiteSpace(text) || !HeaderKeys.TryGetValue(Key(text), out var c) || map[c] >= 0) continue;
+            map[c] = i;
+            headers[c] = text.Trim();
+        }
+        for (var c = 0; c < Columns.Length; c++)
+        {
+            if (map[c] >= 0) continue;
+            headers[c] = Columns[c].Header.Th;
+            if (Columns[c].Required)
+                fail(header.Number, Columns[c].Field, "", new Msg($"ไม่พบคอลัมน์ \"{Columns[c].Header.Th}\"", $"The column \"{Columns[c].Header.En}\" is missing."));
+        }
+        return (map, headers);
+    }
+
+    /// <summary>One row to a household, judged by the register's own rules; null when the row has errors.</summary>
+    static RegisterHousehold? Parse(SheetRow row, int[] map, string[] headers, Caller caller, HashSet<string> subdistricts,
+        Action<int, string, string, Msg> fail)
+    {
+        string? Cell(int c) => map[c] >= 0 && map[c] < row.Cells.Length && !string.IsNullOrWhiteSpace(row.Cells[map[c]]) ? row.Cells[map[c]]!.Trim() : null;
+        var ok = true;
+        var unparsed = new bool[Columns.Length];
+        void Bad(int c, Msg m) { ok = false; fail(row.Number, Columns[c].Field, headers[c], m); }
+
+        int? Int(int c)
+        {
+            var s = Cell(c);
+            if (s is null) return null;
+            if (decimal.TryParse(s, NumberStyles.Number, CultureInfo.InvariantCulture, out var d) && d == decimal.Truncate(d) && d is >= int.MinValue and <= int.MaxValue) return (int)d;
+            unparsed[c] = true;
+            Bad(c, new Msg("ต้องเป็นจำนวนเต็ม", "Must be a whole number."));
+            return null;
+        }
+
+        var citizenId = Cell(0);
+        // Excel keeps a 13-digit ID typed as a number; a copy may show it as 1.23456789012E+12.
+        if (citizenId is not null && citizenId.Contains('E', StringComparison.OrdinalIgnoreCase)
+            && decimal.TryParse(citizenId, NumberStyles.Float, CultureInfo.InvariantCulture, out var asNumber))
+            citizenId = asNumber.ToString("0", CultureInfo.InvariantCulture);
+        var villageNo = Int(3);
+        var subdistrict = Cell(4);
+        var members = Int(5);
+        decimal? income = null;
+        if (Cell(6) is { } incomeText)
+        {
+            if (decimal.TryParse(incomeText, NumberStyles.Number, CultureInfo.InvariantCulture, out var d)) income = d;
+            else { unparsed[6] = true; Bad(6, new Msg("ต้องเป็นจำนวนเงิน เช่น 3500 หรือ 3,500.50", "Must be an amount, e.g. 3500 or 3,500.50.")); }
+        }
+        var vulnerabilities = new List<string>();
+        foreach (var word in (Cell(7) ?? "").Split([',', ';', '/', '|', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (VulnerabilityCodes.TryGetValue(Key(word), out var code)) vulnerabilities.Add(code);
+            else Bad(7, new Msg($"ไม่รู้จักกลุ่มเปราะบาง \"{word}\"", $"Unknown vulnerability \"{word}\"."));
+        }
+        string? tenure = null;
+        if (Cell(9) is { } tenureText)
+        {
+            if (TenureCodes.TryGetValue(Key(tenureText), out var code)) tenure = code;
+            else Bad(9, new Msg($"ไม่รู้จักสถานะที่ดิน \"{tenureText}\"", $"Unknown land tenure \"{tenureText}\"."));
+        }
+
+        var v = new Validator();
+        var household = HouseholdService.Validate(new RegisterHousehold(citizenId, Cell(1), Cell(2), villageNo, subdistrict,
+            members, income, vulnerabilities.ToArray(), Cell(8), tenure), v);
+        // A field that could not even be parsed already has its error; the register's "required" would only repeat it.
+        foreach (var (field, message) in v.All)
+        {
+            var c = Array.FindIndex(Columns, x => x.Field == field);
+            if (!unparsed[c]) Bad(c, message);
+        }
+        if (subdistrict is not null && !subdistricts.Contains(subdistrict)) Bad(4, new Msg("ไม่พบรหัสตำบลนี้", "There is no subdistrict with this code."));
+        else if (subdistrict is null) Bad(4, new Msg("กรุณากรอกรหัสตำบล", "The subdistrict code is required."));
+        else if (!caller.CanManage(subdistrict)) Bad(4, new Msg("ตำบลนี้อยู่นอกพื้นที่ของคุณ", "This subdistrict is outside your area."));
+        return ok ? household : null;
+    }
+}
