@@ -97,13 +97,7 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
                                    vulnerabilities, housing_problem, land_tenure) FROM STDIN (FORMAT BINARY)
             """, ct))
         {
-            IEnumerable<SheetRow> rows;
-            try { rows = SheetReader.Rows(file, fileName); }
-            catch (Exception e) when (e is InvalidDataException or IOException or System.IO.Packaging.PackagingException or DocumentFormat.OpenXml.Packaging.OpenXmlPackageException)
-            {
-                throw Unreadable();
-            }
-            using var rowEnumerator = rows.GetEnumerator();
+            using var rowEnumerator = SheetReader.Rows(file, fileName).GetEnumerator();
             while (MoveNext(rowEnumerator))
             {
                 var row = rowEnumerator.Current;
@@ -141,7 +135,7 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
             bool MoveNext(IEnumerator<SheetRow> e)
             {
                 try { return e.MoveNext(); }
-                catch (Exception ex) when (ex is InvalidDataException or IOException or System.Xml.XmlException or System.IO.Packaging.PackagingException
+                catch (Exception ex) when (ex is InvalidDataException or IOException or FormatException or System.Xml.XmlException
                                                or DocumentFormat.OpenXml.Packaging.OpenXmlPackageException)
                 {
                     throw Unreadable();
