@@ -44,7 +44,7 @@ public sealed class AllocationService(NpgsqlDataSource db)
                (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
                a.cancelled_at, a.cancel_reason, a.created_at
         FROM allocations a JOIN households h ON h.id = a.household_id
-        """;
+        """ + "\n"; // ends in a newline, so a WHERE can follow
 
     static NotFound AllocationNotFound(long id) => NotFound.Of($"การจัดสรรเลขที่ {id}", $"Allocation {id}");
 

@@ -40,31 +40,33 @@ public sealed record BudgetDetail(BudgetView Budget, IReadOnlyList<ProjectView> 
 /// <summary>Budgets per program, fiscal year and province, and the projects that share them out.</summary>
 public sealed class BudgetService(NpgsqlDataSource db)
 {
+    // Columns in the order of the view records' constructors (Dapper matches them by position and name).
     const string BudgetSql = """
         SELECT b.id, b.program, b.fiscal_year, b.province_code, pr.name_th AS province_name_th, pr.name_en AS province_name_en,
-               b.target_households, b.amount, b.created_at,
+               b.target_households, b.amount,
                (SELECT count(*) FROM projects p WHERE p.budget_id = b.id)::int AS project_count,
                (SELECT coalesce(sum(p.target_households), 0) FROM projects p WHERE p.budget_id = b.id)::int AS projected_households,
                (SELECT coalesce(sum(p.amount), 0) FROM projects p WHERE p.budget_id = b.id) AS projected,
                (SELECT coalesce(sum(a.amount), 0) FROM allocations a JOIN projects p ON p.id = a.project_id
-                 WHERE p.budget_id = b.id AND a.cancelled_at IS NULL) AS allocated
+                 WHERE p.budget_id = b.id AND a.cancelled_at IS NULL) AS allocated,
+               b.created_at
         FROM budgets b JOIN provinces pr ON pr.code = b.province_code
-        """;
+        """ + "\n"; // ends in a newline, so a WHERE can follow
 
     /// <summary>Projects with their allocation totals. The treasurers' money totals join here.</summary>
     internal const string ProjectSql = """
         SELECT p.id, p.budget_id, b.program, b.fiscal_year, b.province_code,
                p.subdistrict_code, s.name_th AS subdistrict_name_th, s.name_en AS subdistrict_name_en,
                d.name_th AS district_name_th, d.name_en AS district_name_en,
-               p.name, p.community_name, p.target_households, p.amount, p.created_at,
-               coalesce(al.households, 0)::int AS households, coalesce(al.allocated, 0) AS allocated
+               p.name, p.community_name, p.target_households, p.amount,
+               coalesce(al.households, 0)::int AS households, coalesce(al.allocated, 0) AS allocated, p.created_at
         FROM projects p
         JOIN budgets b ON b.id = p.budget_id
         JOIN subdistricts s ON s.code = p.subdistrict_code
         JOIN districts d ON d.code = s.district_code
         LEFT JOIN LATERAL (SELECT count(*) AS households, sum(a.amount) AS allocated FROM allocations a
                            WHERE a.project_id = p.id AND a.cancelled_at IS NULL) al ON true
-        """;
+        """ + "\n"; // ends in a newline, so a WHERE can follow
 
     static NotFound BudgetNotFound(long id) => NotFound.Of($"งบประมาณเลขที่ {id}", $"Budget {id}");
     internal static NotFound ProjectNotFound(long id) => NotFound.Of($"โครงการเลขที่ {id}", $"Project {id}");

@@ -73,7 +73,7 @@ public sealed class HouseholdService(NpgsqlDataSource db)
                s.name_th AS subdistrict_name_th, s.name_en AS subdistrict_name_en, d.name_th AS district_name_th, d.name_en AS district_name_en,
                h.members, h.monthly_income, h.vulnerabilities, h.housing_problem, h.land_tenure, h.created_at
         FROM households h JOIN subdistricts s ON s.code = h.subdistrict_code JOIN districts d ON d.code = s.district_code
-        """;
+        """ + "\n"; // ends in a newline, so a WHERE can follow
 
     static NotFound HouseholdNotFound(long id) => NotFound.Of($"ครัวเรือนเลขที่ {id}", $"Household {id}");
 
@@ -153,7 +153,7 @@ public sealed class HouseholdService(NpgsqlDataSource db)
            AND (@subdistrictCode::text IS NULL OR h.subdistrict_code = @subdistrictCode)
            AND (@villageNo::int IS NULL OR h.village_no = @villageNo)
            AND (@text::text IS NULL OR h.head_name ILIKE '%' || @pattern || '%' OR h.citizen_id = @id OR h.house_no = @text)
-        """;
+        """ + "\n"; // ends in a newline, so ORDER BY can follow
 
     /// <summary>The register within the caller's area: by subdistrict and village, and a text that matches the
     /// head's name, a whole citizen ID or a house number. IDs masked.</summary>
