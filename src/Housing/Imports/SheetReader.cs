@@ -60,8 +60,12 @@ public static class SheetReader
 
     /// <summary>The first worksheet, read as XML (SAX) straight from its part: shared strings resolved,
     /// inline strings, numbers and formula results as their text.</summary>
-    static IEnumerable<SheetRow> XlsxRows(Stream file)
+    static IEnumerable<SheetRow> XlsxRows(Stream upload)
     {
+        // The zip reader seeks about; an upload's stream seeks badly (or not at all), so work on a private temporary copy.
+        using var file = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        upload.CopyTo(file);
+        file.Position = 0;
         using var doc = SpreadsheetDocument.Open(file, false);
         var workbook = doc.WorkbookPart ?? throw new InvalidDataException("The workbook has no sheets.");
         var first = workbook.Workbook.Sheets?.Elements<Sheet>().FirstOrDefault() ?? throw new InvalidDataException("The workbook has no sheets.");
