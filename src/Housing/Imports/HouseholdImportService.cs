@@ -65,22 +65,61 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
 
     public static bool IsSupported(string fileName) => SheetReader.IsCsv(fileName) || SheetReader.IsXlsx(fileName);
 
-    public async Task<ImportResult> ImportAsync(Caller caller, Stream file, string fileName, CancellationToken ct = default)
+    /// <summary>Errors as they are found: the first <see cref="MaxReportedErrors"/> kept, all counted.</summary>
+    sealed class Report
+    {
+        public List<ImportError> Errors { get; } = [];
+        public int Count { get; set; }
+
+        public void Fail(int row, string field, string column, Msg message)
+        {
+            Count++;
+            if (Errors.Count < MaxReportedErrors) Errors.Add(new ImportError(row, field, column, message));
+        }
+
+        public ImportResult Result => new(0, Errors.OrderBy(e => e.Row).ToList(), Count);
+    }
+
+    public async Task<ImportResult> ImportAsync(Caller caller, Stream upload, string fileName, CancellationToken ct = default)
     {
         if (caller.Role is not (Role.Admin or Role.ProvincialStaff)) throw new Forbidden();
         if (!IsSupported(fileName))
             throw ValidationFailed.One("file", "รับเฉพาะไฟล์ .csv หรือ .xlsx", "Only .csv or .xlsx files are accepted.");
 
-        var errors = new List<ImportError>();
-        var errorCount = 0;
-        void Fail(int row, string field, string column, Msg message)
-        {
-            errorCount++;
-            if (errors.Count < MaxReportedErrors) errors.Add(new ImportError(row, field, column, message));
-        }
+        // A private temporary copy: a refused file is read a second time, and the zip reader seeks (an upload's stream seeks badly).
+        await using var file = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        await upload.CopyToAsync(file, ct);
+        file.Position = 0;
 
         await using var conn = await db.OpenConnectionAsync(ct);
         var subdistricts = (await conn.QueryAsync<string>("SELECT code FROM subdistricts")).ToHashSet();
+
+        // The usual case, a clean file: rows go straight into the register as they are read, so PostgreSQL files
+        // them while the next are parsed. The first bad row, or a citizen ID the unique key refuses, ends this
+        // attempt (the transaction rolls back) and the thorough pass below lists every problem.
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            var report = new Report();
+            try
+            {
+                var (imported, _) = await StreamAsync(conn, """
+                    COPY households (created_by, citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
+                                     vulnerabilities, housing_problem, land_tenure) FROM STDIN (FORMAT BINARY)
+                    """, file, fileName, caller, subdistricts, report, stopAtFirstError: true, ct);
+                if (report.Count == 0) return await FinishAsync(conn, tx, caller, fileName, imported, ct);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation) { }
+        }
+        file.Position = 0;
+        return await ImportThoroughlyAsync(conn, file, fileName, caller, subdistricts, ct);
+    }
+
+    /// <summary>Stages every good row in a temporary table with its row number, then finds duplicates (within the
+    /// file and against the register) in SQL, so the list is complete and nothing is held in memory.</summary>
+    async Task<ImportResult> ImportThoroughlyAsync(NpgsqlConnection conn, Stream file, string fileName, Caller caller, HashSet<string> subdistricts,
+        CancellationToken ct)
+    {
+        var report = new Report();
         await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync("""
             CREATE TEMP TABLE household_import (
@@ -88,106 +127,112 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
                 members int, monthly_income numeric(14,2), vulnerabilities text[], housing_problem text, land_tenure text
             ) ON COMMIT DROP
             """, transaction: tx);
-
-        var staged = 0;
-        int[]? map = null; // file column → template column
-        string[] headers = [];
-        await using (var copy = await conn.BeginBinaryImportAsync("""
+        var (_, column) = await StreamAsync(conn, """
             COPY household_import (row_no, citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
                                    vulnerabilities, housing_problem, land_tenure) FROM STDIN (FORMAT BINARY)
-            """, ct))
-        {
-            using var rowEnumerator = SheetReader.Rows(file, fileName).GetEnumerator();
-            while (MoveNext(rowEnumerator))
-            {
-                var row = rowEnumerator.Current;
-                if (map is null)
-                {
-                    if (row.IsBlank) continue;
-                    (map, headers) = MapHeader(row, Fail);
-                    if (errorCount > 0) break;
-                    continue;
-                }
-                if (row.IsBlank) continue;
-                var household = Parse(row, map, headers, caller, subdistricts, Fail);
-                // After the first bad row nothing will be written, so stop sending rows; keep checking for the error list.
-                if (household is null || errorCount > 0) continue;
-                await copy.StartRowAsync(ct);
-                await copy.WriteAsync(row.Number, NpgsqlDbType.Integer, ct);
-                await copy.WriteAsync(household.CitizenId!, NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(household.HeadName!, NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(household.HouseNo!, NpgsqlDbType.Text, ct);
-                await WriteNullableAsync(copy, household.VillageNo, NpgsqlDbType.Integer, ct);
-                await copy.WriteAsync(household.SubdistrictCode!, NpgsqlDbType.Text, ct);
-                await copy.WriteAsync(household.Members!.Value, NpgsqlDbType.Integer, ct);
-                await copy.WriteAsync(household.MonthlyIncome!.Value, NpgsqlDbType.Numeric, ct);
-                await copy.WriteAsync(household.Vulnerabilities!, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
-                await WriteNullableAsync(copy, household.HousingProblem, NpgsqlDbType.Text, ct);
-                await WriteNullableAsync(copy, household.LandTenure, NpgsqlDbType.Text, ct);
-                staged++;
-            }
-            if (map is null) Fail(0, "file", "", new Msg("ไม่พบข้อมูลในไฟล์", "The file has no rows."));
-            else if (staged == 0 && errorCount == 0) Fail(2, "file", "", new Msg("ไฟล์มีแต่หัวตาราง ไม่มีข้อมูลครัวเรือน", "The file has a header but no households."));
-            if (errorCount > 0) return new ImportResult(0, errors, errorCount); // disposing the COPY unfinished cancels it; the transaction rolls back
-            await copy.CompleteAsync(ct);
+            """, file, fileName, caller, subdistricts, report, stopAtFirstError: false, ct);
+        if (report.Count > 0) return report.Result;
 
-            // The reader runs lazily inside the loop; a damaged file shows up there.
-            bool MoveNext(IEnumerator<SheetRow> e)
-            {
-                try { return e.MoveNext(); }
-                catch (Exception ex) when (ex is InvalidDataException or IOException or FormatException or System.Xml.XmlException
-                                               or DocumentFormat.OpenXml.Packaging.OpenXmlPackageException)
-                {
-                    throw Unreadable();
-                }
-            }
-        }
-
-        // Duplicates are found in SQL, not in memory. The share lock keeps others from registering the same
-        // person between this check and the insert (others still read the register meanwhile).
+        // The share lock keeps others from registering the same person between this check and the insert
+        // (the register can still be read meanwhile).
         await conn.ExecuteAsync("ANALYZE household_import; LOCK TABLE households IN SHARE ROW EXCLUSIVE MODE", transaction: tx);
-        var column = headers[0]; // the citizen ID's column as the file names it
-        var duplicates = await conn.QueryAsync<(int Row, int FirstRow, long Total)>("""
-            SELECT row_no, first_row, count(*) OVER () FROM (
+        var duplicates = await conn.QueryAsync<(int Row, int FirstRow)>("""
+            SELECT row_no, first_row FROM (
                 SELECT row_no, min(row_no) OVER (PARTITION BY citizen_id) AS first_row FROM household_import) x
-            WHERE row_no <> first_row ORDER BY row_no LIMIT @MaxReportedErrors
-            """, new { MaxReportedErrors }, tx);
+            WHERE row_no <> first_row ORDER BY row_no
+            """, transaction: tx);
         foreach (var d in duplicates)
-        {
-            errorCount = (int)d.Total;
-            errors.Add(new ImportError(d.Row, "citizenId", column, new Msg(
-                $"เลขประจำตัวประชาชนซ้ำกับแถวที่ {d.FirstRow} ในไฟล์นี้", $"The citizen ID repeats row {d.FirstRow} of this file.")));
-        }
-        var registered = await conn.QueryAsync<(int Row, long Id, long Total)>("""
-            SELECT i.row_no, h.id, count(*) OVER () FROM household_import i JOIN households h ON h.citizen_id = i.citizen_id
-            ORDER BY i.row_no LIMIT @MaxReportedErrors
-            """, new { MaxReportedErrors }, tx);
-        var firstCount = errorCount;
+            report.Fail(d.Row, "citizenId", column, new Msg(
+                $"เลขประจำตัวประชาชนซ้ำกับแถวที่ {d.FirstRow} ในไฟล์นี้", $"The citizen ID repeats row {d.FirstRow} of this file."));
+        var registered = await conn.QueryAsync<(int Row, long Id)>("""
+            SELECT i.row_no, h.id FROM household_import i JOIN households h ON h.citizen_id = i.citizen_id ORDER BY i.row_no
+            """, transaction: tx);
         foreach (var r in registered)
-        {
-            errorCount = firstCount + (int)r.Total;
-            if (errors.Count < MaxReportedErrors)
-                errors.Add(new ImportError(r.Row, "citizenId", column, new Msg(
-                    $"ลงทะเบียนแล้ว (ครัวเรือนเลขที่ {r.Id}): บ้านหนึ่งหลังได้รับการสนับสนุนได้ครั้งเดียว",
-                    $"Already registered (household {r.Id}): a home is not funded twice.")));
-        }
-        if (errorCount > 0) return new ImportResult(0, errors.OrderBy(e => e.Row).ToList(), errorCount);
+            report.Fail(r.Row, "citizenId", column, new Msg(
+                $"ลงทะเบียนแล้ว (ครัวเรือนเลขที่ {r.Id}): บ้านหนึ่งหลังได้รับการสนับสนุนได้ครั้งเดียว",
+                $"Already registered (household {r.Id}): a home is not funded twice."));
+        if (report.Count > 0) return report.Result;
 
-        var inserted = await conn.QuerySingleAsync<(long Count, long? FirstId, long? LastId)>("""
-            WITH ins AS (
-                INSERT INTO households (citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
-                                        vulnerabilities, housing_problem, land_tenure, created_by)
-                SELECT citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
-                       vulnerabilities, housing_problem, land_tenure, @ActorId
-                FROM household_import ORDER BY row_no
-                RETURNING id)
-            SELECT count(*), min(id), max(id) FROM ins
+        var imported = await conn.ExecuteAsync("""
+            INSERT INTO households (citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
+                                    vulnerabilities, housing_problem, land_tenure, created_by)
+            SELECT citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
+                   vulnerabilities, housing_problem, land_tenure, @ActorId
+            FROM household_import ORDER BY row_no
             """, new { caller.ActorId }, tx);
-        // One audit row for the whole file: the ids it created are a contiguous run of this import.
+        return await FinishAsync(conn, tx, caller, fileName, imported, ct);
+    }
+
+    /// <summary>One audit row for the whole file. Its households are the rows with this transaction's created_at and the caller as created_by.</summary>
+    static async Task<ImportResult> FinishAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Caller caller, string fileName, int imported, CancellationToken ct)
+    {
+        var createdAt = await conn.ExecuteScalarAsync<DateTime>("SELECT now()", transaction: tx);
         await Audit.WriteAsync(conn, tx, caller, "household.import", "household", null, null,
-            new { file = Path.GetFileName(fileName), imported = inserted.Count, firstId = inserted.FirstId, lastId = inserted.LastId }, ct);
+            new { file = Path.GetFileName(fileName), imported, createdAt }, ct);
         await tx.CommitAsync(ct);
-        return new ImportResult((int)inserted.Count, [], 0);
+        return new ImportResult(imported, [], 0);
+    }
+
+    /// <summary>Reads, checks and binary-COPYs the rows. The COPY's first column is the row number (staging) or the
+    /// caller as created_by (the register); the rest are the household's. Returns the rows sent and the citizen ID's
+    /// column as the file names it; on errors the COPY is left unfinished, which cancels it.</summary>
+    static async Task<(int Staged, string IdColumn)> StreamAsync(NpgsqlConnection conn, string copySql, Stream file, string fileName, Caller caller, HashSet<string> subdistricts,
+        Report report, bool stopAtFirstError, CancellationToken ct)
+    {
+        var staging = copySql.Contains("row_no", StringComparison.Ordinal);
+        var staged = 0;
+        int[]? map = null; // template column → file column
+        string[] headers = [];
+        await using var copy = await conn.BeginBinaryImportAsync(copySql, ct);
+        using var rows = SheetReader.Rows(file, fileName).GetEnumerator();
+        while (MoveNext(rows))
+        {
+            var row = rows.Current;
+            if (row.IsBlank) continue;
+            if (map is null)
+            {
+                (map, headers) = MapHeader(row, report.Fail);
+                if (report.Count > 0) return (0, "");
+                continue;
+            }
+            var household = Parse(row, map, headers, caller, subdistricts, report.Fail);
+            // After the first bad row nothing will be written, so stop sending rows; keep checking for the error list.
+            if (household is null || report.Count > 0)
+            {
+                if (stopAtFirstError) return (0, "");
+                continue;
+            }
+            await copy.StartRowAsync(ct);
+            if (staging) await copy.WriteAsync(row.Number, NpgsqlDbType.Integer, ct);
+            else await WriteNullableAsync(copy, caller.ActorId, NpgsqlDbType.Bigint, ct);
+            await copy.WriteAsync(household.CitizenId!, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(household.HeadName!, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(household.HouseNo!, NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(copy, household.VillageNo, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(household.SubdistrictCode!, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(household.Members!.Value, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(household.MonthlyIncome!.Value, NpgsqlDbType.Numeric, ct);
+            await copy.WriteAsync(household.Vulnerabilities!, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(copy, household.HousingProblem, NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(copy, household.LandTenure, NpgsqlDbType.Text, ct);
+            staged++;
+        }
+        if (map is null) report.Fail(0, "file", "", new Msg("ไม่พบข้อมูลในไฟล์", "The file has no rows."));
+        else if (staged == 0 && report.Count == 0) report.Fail(2, "file", "", new Msg("ไฟล์มีแต่หัวตาราง ไม่มีข้อมูลครัวเรือน", "The file has a header but no households."));
+        if (report.Count > 0) return (0, "");
+        await copy.CompleteAsync(ct);
+        return (staged, headers[0]);
+
+        // The reader runs lazily inside the loop; a damaged file shows up here.
+        static bool MoveNext(IEnumerator<SheetRow> e)
+        {
+            try { return e.MoveNext(); }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or FormatException or System.Xml.XmlException
+                                           or DocumentFormat.OpenXml.Packaging.OpenXmlPackageException)
+            {
+                throw Unreadable();
+            }
+        }
     }
 
     static ValidationFailed Unreadable() => ValidationFailed.One("file",

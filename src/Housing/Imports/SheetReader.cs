@@ -21,21 +21,21 @@ public static class SheetReader
     public static bool IsXlsx(string fileName) => fileName.EndsWith(".xlsx", StringComparison.OrdinalIgnoreCase);
     public static bool IsCsv(string fileName) => fileName.EndsWith(".csv", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The rows of a seekable stream, which is left open.</summary>
     public static IEnumerable<SheetRow> Rows(Stream file, string fileName)
         => IsXlsx(fileName) ? XlsxRows(file) : CsvRows(file);
 
     /// <summary>CSV in UTF-8 (with or without a BOM) or, as Thai Excel saves "CSV", Windows-874 (TIS-620).</summary>
     static IEnumerable<SheetRow> CsvRows(Stream file)
     {
-        using var buffered = new BufferedStream(file, 1 << 16);
-        using var reader = new StreamReader(buffered, SniffEncoding(buffered), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        using var reader = new StreamReader(file, SniffEncoding(file), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
         var number = 0;
         foreach (var cells in Csv.Rows(reader))
             yield return new SheetRow(++number, cells);
     }
 
     /// <summary>Looks at the first 64 KB: valid UTF-8 is UTF-8, anything else is taken as Thai Windows-874.</summary>
-    static Encoding SniffEncoding(BufferedStream s)
+    static Encoding SniffEncoding(Stream s)
     {
         if (!s.CanSeek) return Encoding.UTF8;
         var start = s.Position;
@@ -60,12 +60,9 @@ public static class SheetReader
 
     /// <summary>The first worksheet, read as XML (SAX) straight from its part: shared strings resolved,
     /// inline strings, numbers and formula results as their text.</summary>
-    static IEnumerable<SheetRow> XlsxRows(Stream upload)
+    /// <remarks>The zip reader seeks: <paramref name="file"/> must be seekable (the import gives it a temporary file).</remarks>
+    static IEnumerable<SheetRow> XlsxRows(Stream file)
     {
-        // The zip reader seeks about; an upload's stream seeks badly (or not at all), so work on a private temporary copy.
-        using var file = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-        upload.CopyTo(file);
-        file.Position = 0;
         using var doc = SpreadsheetDocument.Open(file, false);
         var workbook = doc.WorkbookPart ?? throw new InvalidDataException("The workbook has no sheets.");
         var first = workbook.Workbook.Sheets?.Elements<Sheet>().FirstOrDefault() ?? throw new InvalidDataException("The workbook has no sheets.");
