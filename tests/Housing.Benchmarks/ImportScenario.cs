@@ -29,54 +29,64 @@ public sealed class ImportScenario : IScenario
         var dir = Directory.CreateTempSubdirectory("housing-bench-files").FullName;
         var idBase = 0L;
 
-        Console.WriteLine($"Household import, {rows:#,##0} rows, {Environment.ProcessorCount} cores, PostgreSQL durable (fsync on)");
-        Console.WriteLine($"{"what",-34} {"rows",9} {"seconds",8} {"rows/s",9} {"peak heap MB",13}");
-        foreach (var (format, count) in new[] { ("csv", rows / 10), ("csv", rows), ("xlsx", rows / 10), ("xlsx", rows) })
+        var runs = int.Parse(Bench.Option(args, "runs", "3"), CultureInfo.InvariantCulture);
+        Console.WriteLine($"Household import: best of {runs} runs, each into the growing register; {Environment.ProcessorCount} cores, " +
+            $"load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, PostgreSQL durable (fsync on)");
+        Console.WriteLine($"{"what",-38} {"rows",9} {"seconds",8} {"rows/s",9} {"peak heap MB",13}");
+        foreach (var (format, count) in new[] { ("csv", rows / 10), ("csv", rows), ("xlsx", rows / 10), ("xlsx", rows), ("copy", rows / 10), ("copy", rows) })
         {
-            var path = Path.Combine(dir, $"households-{count}.{format}");
-            await using (var f = File.Create(path))
+            (TimeSpan Elapsed, long Peak, long Size)? best = null;
+            for (var run = 0; run < runs; run++)
             {
-                var data = Rows(count, idBase, subdistricts);
-                if (format == "csv") ImportTemplate.WriteCsv(f, english: false, data); else ImportTemplate.WriteXlsx(f, english: false, data);
+                var path = Path.Combine(dir, $"households-{count}.{format}");
+                await using (var f = File.Create(path))
+                {
+                    var data = Rows(count, idBase, subdistricts);
+                    if (format == "xlsx") ImportTemplate.WriteXlsx(f, english: false, data); else ImportTemplate.WriteCsv(f, english: false, data);
+                }
+                var from = idBase;
+                idBase += count;
+                var (elapsed, peak) = format == "copy"
+                    ? await Bench.MeasureAsync(() => BareCopyAsync(bench, count, from, subdistricts, user.Id))
+                    : await Bench.MeasureAsync(async () =>
+                    {
+                        await using var file = File.OpenRead(path);
+                        var result = await service.ImportAsync(caller, file, path);
+                        if (!result.Ok) throw new InvalidOperationException($"The import was refused: {result.Errors[0]}");
+                    });
+                if (best is null || elapsed < best.Value.Elapsed) best = (elapsed, peak, new FileInfo(path).Length);
             }
-            idBase += count;
-            ImportResult? result = null;
-            var (elapsed, peak) = await Bench.MeasureAsync(async () =>
-            {
-                await using var file = File.OpenRead(path);
-                result = await service.ImportAsync(caller, file, path);
-            });
-            if (!result!.Ok) throw new InvalidOperationException($"The import was refused: {result.Errors[0]}");
-            Print($"import {format.ToUpperInvariant()} ({new FileInfo(path).Length / 1024 / 1024.0:0.0} MB)", result.Imported, elapsed, peak);
+            var what = format == "copy" ? "baseline: bare binary COPY, same rows" : $"import {format.ToUpperInvariant()} ({best!.Value.Size / 1024 / 1024.0:0.0} MB)";
+            Print(what, count, best!.Value.Elapsed, best.Value.Peak);
         }
-
-        // Baseline: PostgreSQL's own binary COPY of already-parsed rows straight into the constrained households table.
-        var (copyElapsed, copyPeak) = await Bench.MeasureAsync(async () =>
-        {
-            await using var c = await bench.Db.OpenConnectionAsync();
-            await using var copy = await c.BeginBinaryImportAsync("""
-                COPY households (citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income, vulnerabilities, housing_problem, land_tenure)
-                FROM STDIN (FORMAT BINARY)
-                """);
-            var i = 0;
-            foreach (var r in Rows(rows, idBase, subdistricts))
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync((string)r[0]!, NpgsqlDbType.Text);
-                await copy.WriteAsync((string)r[1]!, NpgsqlDbType.Text);
-                await copy.WriteAsync((string)r[2]!, NpgsqlDbType.Text);
-                await copy.WriteAsync((int)r[3]!, NpgsqlDbType.Integer);
-                await copy.WriteAsync((string)r[4]!, NpgsqlDbType.Text);
-                await copy.WriteAsync((int)r[5]!, NpgsqlDbType.Integer);
-                await copy.WriteAsync((decimal)r[6]!, NpgsqlDbType.Numeric);
-                await copy.WriteAsync(i++ % 3 == 0 ? ["elderly"] : Array.Empty<string>(), NpgsqlDbType.Array | NpgsqlDbType.Text);
-                await copy.WriteAsync((string)r[8]!, NpgsqlDbType.Text);
-                await copy.WriteAsync("owned", NpgsqlDbType.Text);
-            }
-            await copy.CompleteAsync();
-        });
-        Print("baseline: bare COPY into households", rows, copyElapsed, copyPeak);
         Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>PostgreSQL's own binary COPY of already-made rows into the constrained households table: the ceiling.</summary>
+    static async Task BareCopyAsync(Bench bench, int count, long idBase, string[] subdistricts, long userId)
+    {
+        await using var c = await bench.Db.OpenConnectionAsync();
+        await using var copy = await c.BeginBinaryImportAsync("""
+            COPY households (created_by, citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
+                             vulnerabilities, housing_problem, land_tenure) FROM STDIN (FORMAT BINARY)
+            """);
+        var i = 0;
+        foreach (var r in Rows(count, idBase, subdistricts))
+        {
+            await copy.StartRowAsync();
+            await copy.WriteAsync(userId, NpgsqlDbType.Bigint);
+            await copy.WriteAsync((string)r[0]!, NpgsqlDbType.Text);
+            await copy.WriteAsync((string)r[1]!, NpgsqlDbType.Text);
+            await copy.WriteAsync((string)r[2]!, NpgsqlDbType.Text);
+            await copy.WriteAsync((int)r[3]!, NpgsqlDbType.Integer);
+            await copy.WriteAsync((string)r[4]!, NpgsqlDbType.Text);
+            await copy.WriteAsync((int)r[5]!, NpgsqlDbType.Integer);
+            await copy.WriteAsync((decimal)r[6]!, NpgsqlDbType.Numeric);
+            await copy.WriteAsync(i++ % 5 == 1 ? ["elderly"] : Array.Empty<string>(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+            await copy.WriteAsync((string)r[8]!, NpgsqlDbType.Text);
+            await copy.WriteAsync("owned", NpgsqlDbType.Text);
+        }
+        await copy.CompleteAsync();
     }
 
     static void Print(string what, int rows, TimeSpan elapsed, long peak)
