@@ -13,6 +13,13 @@ public sealed class HomeModel(GeographyService geography) : PageModel
     [
         () => new("/Geography", Lang.T("จังหวัด อำเภอ ตำบล", "Provinces, districts, subdistricts"),
             Lang.T("รายชื่อพื้นที่ทั้ง 77 จังหวัด พร้อมรหัสกรมการปกครอง", "All 77 provinces with their Ministry of Interior codes"), [Role.Admin, Role.ProvincialStaff, Role.Treasurer, Role.Viewer]),
+        () => new("/Budgets", Lang.T("งบประมาณและโครงการ", "Budgets and projects"),
+            Lang.T("งบประมาณรายจังหวัด แบ่งให้ตำบลและชุมชน และจัดสรรรายหลัง", "Budgets per province, shared out to subdistricts and communities, and per home"),
+            [Role.Admin, Role.ProvincialStaff, Role.Treasurer, Role.Viewer]),
+        () => new("/Households", Lang.T("ทะเบียนครัวเรือน", "Household register"),
+            Lang.T("ค้นหาและลงทะเบียนครัวเรือน นำเข้าจาก Excel", "Search and register households, import from Excel"), [Role.Admin, Role.ProvincialStaff]),
+        () => new("/Households", Lang.T("ครัวเรือนในพื้นที่", "Households of your area"),
+            Lang.T("ครัวเรือนที่ได้รับการสนับสนุน", "The households being helped"), [Role.Treasurer, Role.Viewer]),
         () => new("/Access/Users", Lang.T("ผู้ใช้งาน", "Users"), Lang.T("เพิ่มผู้ใช้ กำหนดบทบาทและพื้นที่", "Add users, set their role and area"), [Role.Admin]),
     ];
 
