@@ -94,8 +94,24 @@ public static class WebSetup
 
     public static bool IsApi(HttpRequest r) => r.Path.StartsWithSegments("/api") || r.Path.StartsWithSegments("/healthz");
 
+    /// <summary>No inline script may run (script-src 'self': scripts are files under wwwroot); no framing.</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'";
+
     public static WebApplication UseHousingPipeline(this WebApplication app)
     {
+        app.Use((ctx, next) =>
+        {
+            var h = ctx.Response.Headers;
+            h.ContentSecurityPolicy = ContentSecurityPolicy;
+            h.XContentTypeOptions = "nosniff";
+            h.XFrameOptions = "DENY";
+            h["Referrer-Policy"] = "same-origin";
+            h["Permissions-Policy"] = "camera=(self), geolocation=(), microphone=()";
+            return next(ctx);
+        });
+        if (!app.Environment.IsDevelopment()) app.UseHsts(); // sent on HTTPS requests only, i.e. behind TLS
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestLocalization();

@@ -140,3 +140,27 @@ public sealed class SignInTests(TestApp app) : IClassFixture<TestApp>
         Assert.False(r.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("housing.auth=", StringComparison.Ordinal)));
     }
 }
+
+public sealed class SecurityHeaderTests(TestApp app) : IClassFixture<TestApp>
+{
+    [Theory]
+    [InlineData("/Access/SignIn")]
+    [InlineData("/api/v1/provinces")]
+    [InlineData("/healthz")]
+    public async Task Every_answer_forbids_inline_script_framing_and_sniffing(string path)
+    {
+        var r = await app.Anonymous().GetAsync(path);
+        var csp = r.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Equal("script-src 'self'", csp.Split(';').Select(d => d.Trim()).Single(d => d.StartsWith("script-src", StringComparison.Ordinal)));
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.Equal("DENY", r.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("nosniff", r.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
+    [Fact]
+    public async Task No_page_carries_an_inline_script()
+    {
+        var html = await app.Anonymous().GetStringAsync("/Access/SignIn");
+        Assert.DoesNotMatch("<script(?![^>]*\\ssrc=)[^>]*>", html);
+    }
+}
