@@ -13,6 +13,7 @@ namespace Housing.Web;
 public static class WebSetup
 {
     public const string SmartScheme = "cookie-or-bearer";
+    public const string SignInLimit = "sign-in";
     // Neutral "th"/"en" too, so Accept-Language: en-US (falling back to "en") is understood.
     public static readonly CultureInfo[] Cultures = [Thai.ThaiCulture, Thai.EnglishCulture, CultureInfo.GetCultureInfo("th"), CultureInfo.GetCultureInfo("en")];
 
@@ -68,6 +69,28 @@ public static class WebSetup
             .AddBearerToken(o => o.BearerTokenExpiration = tokenLifetime);
         services.AddAuthorization(o => o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(SmartScheme).RequireAuthenticatedUser().Build());
 
+        // Sign-in and token requests per client address and minute: slows password guessing across
+        // many accounts (each account also locks after 5 failures).
+        var signInsPerMinute = config.GetValue("Housing:Auth:SignInsPerMinute", 20);
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SignInLimit, ctx => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                ctx.Connection.RemoteIpAddress?.ToString() ?? "local",
+                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = signInsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = async (ctx, ct) =>
+            {
+                if (ctx.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retry))
+                    ctx.HttpContext.Response.Headers.RetryAfter = ((int)retry.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                await ctx.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = ctx.HttpContext,
+                    ProblemDetails = { Status = 429, Title = "Too many requests",
+                        Detail = Lang.IsEnglish ? "Too many sign-in attempts from here. Wait a minute and try again." : "มีการเข้าสู่ระบบจากที่นี่บ่อยเกินไป กรุณารอหนึ่งนาทีแล้วลองใหม่" },
+                });
+            };
+        });
+
         services.Configure<RequestLocalizationOptions>(o =>
         {
             o.DefaultRequestCulture = new RequestCulture(Thai.ThaiCulture);
@@ -117,6 +140,7 @@ public static class WebSetup
         app.UseRequestLocalization();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -164,3 +164,25 @@ public sealed class SecurityHeaderTests(TestApp app) : IClassFixture<TestApp>
         Assert.DoesNotMatch("<script(?![^>]*\\ssrc=)[^>]*>", html);
     }
 }
+
+public sealed class RateLimitedApp : TestApp
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Housing:Auth:SignInsPerMinute"] = "3" };
+}
+
+public sealed class RateLimitTests(RateLimitedApp app) : IClassFixture<RateLimitedApp>
+{
+    [Fact]
+    public async Task Past_the_limit_sign_in_attempts_get_429_with_a_problem_and_retry_after()
+    {
+        var client = app.Anonymous();
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/v1/auth/token", new { username = $"guess{i}", password = "wrong-password" })).StatusCode);
+        var r = await client.PostAsJsonAsync("/api/v1/auth/token", new { username = "guess4", password = "wrong-password" });
+        Assert.Equal((HttpStatusCode)429, r.StatusCode);
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType!.MediaType);
+        Assert.True(r.Headers.RetryAfter is not null);
+        // Other endpoints are not limited by it.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+    }
+}

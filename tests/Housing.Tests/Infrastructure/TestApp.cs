@@ -35,6 +35,7 @@ public class TestApp : IAsyncLifetime
             b.UseEnvironment("Testing");
             b.UseSetting("ConnectionStrings:Housing", ConnectionString);
             b.UseSetting("Housing:Demo", "false");
+            b.UseSetting("Housing:Auth:SignInsPerMinute", "100000"); // tests sign in far more often than people
             foreach (var (k, v) in Settings) b.UseSetting(k, v);
             ConfigureWebHost(b);
         });
