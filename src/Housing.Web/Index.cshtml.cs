@@ -14,6 +14,7 @@ public sealed class HomeModel(GeographyService geography) : PageModel
         () => new("/Geography", Lang.T("จังหวัด อำเภอ ตำบล", "Provinces, districts, subdistricts"),
             Lang.T("รายชื่อพื้นที่ทั้ง 77 จังหวัด พร้อมรหัสกรมการปกครอง", "All 77 provinces with their Ministry of Interior codes"), [Role.Admin, Role.ProvincialStaff, Role.Treasurer, Role.Viewer]),
         () => new("/Access/Users", Lang.T("ผู้ใช้งาน", "Users"), Lang.T("เพิ่มผู้ใช้ กำหนดบทบาทและพื้นที่", "Add users, set their role and area"), [Role.Admin]),
+        () => new("/Access/Audit", Lang.T("บันทึกการใช้งาน", "Audit log"), Lang.T("ใครทำอะไร เมื่อไร ก่อนและหลัง", "Who did what, when, before and after"), [Role.Admin]),
     ];
 
     public Caller Caller { get; private set; } = Caller.System;
