@@ -134,6 +134,16 @@ public static class WebSetup
             h["Permissions-Policy"] = "camera=(self), geolocation=(), microphone=()";
             return next(ctx);
         });
+        if (app.Configuration.GetValue("Housing:BehindProxy", false))
+        {
+            // Behind a TLS-terminating load balancer: trust its X-Forwarded-Proto/For so HSTS, Secure
+            // cookies and the rate limiter's client address are right. Only enable where the app is
+            // reachable through the proxy alone.
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto };
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            app.UseForwardedHeaders(forwarded);
+        }
         if (!app.Environment.IsDevelopment()) app.UseHsts(); // sent on HTTPS requests only, i.e. behind TLS
         app.UseExceptionHandler();
         app.UseStatusCodePages();
