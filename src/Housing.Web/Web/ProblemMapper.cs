@@ -68,7 +68,8 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
                     Status = b.StatusCode, Title = "Bad request",
                     Detail = culture.TwoLetterISOLanguageName == "en" ? "The request could not be read: " + b.Message : "อ่านคำขอไม่ได้: " + b.Message,
                 };
-            case NpgsqlException or TimeoutException when e is not PostgresException:
+            // The database is down, restarting or refusing connections: say so, and let the client retry.
+            case NpgsqlException { IsTransient: true } or TimeoutException or System.Net.Sockets.SocketException:
                 return new ProblemDetails { Status = 503, Title = "Service unavailable",
                     Detail = culture.TwoLetterISOLanguageName == "en" ? "The database does not answer. Try again shortly." : "ฐานข้อมูลไม่ตอบสนอง กรุณาลองใหม่อีกครั้ง" };
             default:

@@ -29,7 +29,7 @@ public class TestApp : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        ConnectionString = await TestCluster.CreateDatabaseAsync(GetType().Name);
+        ConnectionString = await CreateDatabaseAsync();
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseEnvironment("Testing");
@@ -45,6 +45,9 @@ public class TestApp : IAsyncLifetime
     /// <summary>Starts the app (in memory; the browser fixture starts it on Kestrel): the database is
     /// migrated before the first request.</summary>
     protected virtual void Start(WebApplicationFactory<Program> app) => _ = app.Server;
+
+    /// <summary>This class's database: a clone of the migrated template on the shared cluster.</summary>
+    protected virtual Task<string> CreateDatabaseAsync() => TestCluster.CreateDatabaseAsync(GetType().Name);
 
     protected virtual void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) { }
 
