@@ -147,6 +147,22 @@ public static class WebSetup
         if (!app.Environment.IsDevelopment()) app.UseHsts(); // sent on HTTPS requests only, i.e. behind TLS
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(async (ctx, next) =>
+        {
+            // Bodies are UTF-8 (JSON requires it); another declared charset would fail deep in the framework's reader.
+            if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(ctx.Request.ContentType, out var type) && type.Charset.HasValue
+                && !type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            {
+                ctx.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+                await ctx.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = ctx,
+                    ProblemDetails = { Status = 415, Title = "Unsupported media type", Detail = Lang.T("ส่งข้อมูลเป็น UTF-8 เท่านั้น", "Send the body as UTF-8.") },
+                });
+                return;
+            }
+            await next(ctx);
+        });
         app.UseRequestLocalization();
         app.UseStaticFiles();
         app.UseRouting();
