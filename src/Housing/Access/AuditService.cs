@@ -8,8 +8,6 @@ public sealed record AuditQuery(string? Actor = null, string? Entity = null, str
 
 public sealed record AuditEntry(long Id, DateTime At, long? ActorId, string ActorName, string Action, string Entity, string? EntityId, string? Before, string? After);
 
-public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
-
 /// <summary>Reading the audit log: administrators only.</summary>
 public sealed class AuditService(NpgsqlDataSource db)
 {
