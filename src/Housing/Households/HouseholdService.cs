@@ -13,8 +13,6 @@ public sealed record HouseholdView(long Id, string CitizenIdMasked, string? Citi
     string SubdistrictCode, string SubdistrictNameTh, string SubdistrictNameEn, string DistrictNameTh, string DistrictNameEn,
     int Members, decimal MonthlyIncome, string[] Vulnerabilities, string? HousingProblem, string? LandTenure, DateTime CreatedAt);
 
-public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, long Total);
-
 /// <summary>The closed lists of the register, with their names in both languages (pages and the import use them).</summary>
 public static class HouseholdLists
 {
