@@ -19,11 +19,14 @@ public sealed class ProjectModel(BudgetService budgets, AllocationService alloca
     public IReadOnlyList<Candidate> Candidates { get; private set; } = [];
     public bool CanManage { get; private set; }
     public long? Made { get; private set; }
+    public bool Registered { get; private set; }
     [BindProperty] public AllocateForm Input { get; set; } = new();
 
-    public Task OnGetAsync(long id, long? made, CancellationToken ct)
+    public Task OnGetAsync(long id, long? made, long? household, CancellationToken ct)
     {
         Made = made;
+        Registered = household is not null;
+        Input.HouseholdId = household;
         return LoadAsync(id, ct);
     }
 

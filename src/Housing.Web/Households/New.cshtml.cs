@@ -24,6 +24,8 @@ public sealed class NewModel(HouseholdService households, GeographyService geogr
     [BindProperty] public HouseholdForm Input { get; set; } = new();
     public List<(Subdistrict Subdistrict, District District)> Subdistricts { get; } = [];
     public long? ExistingId { get; private set; }
+    /// <summary>Registering from a project's page: go back there with the new household chosen for allocation.</summary>
+    [BindProperty(SupportsGet = true)] public long? ProjectId { get; set; }
 
     public async Task OnGetAsync(string? subdistrictCode, CancellationToken ct)
     {
@@ -47,7 +49,7 @@ public sealed class NewModel(HouseholdService households, GeographyService geogr
                 throw;
             }
         });
-        if (ok) return Redirect($"/Households/{made!.Id}?registered=true");
+        if (ok) return Redirect(ProjectId is long project ? $"/Projects/{project}?household={made!.Id}" : $"/Households/{made!.Id}?registered=true");
         await LoadAsync(ct);
         return Page();
     }

@@ -101,6 +101,8 @@ public sealed class HouseholdService(NpgsqlDataSource db)
         var tenure = string.IsNullOrWhiteSpace(cmd.LandTenure) ? null : cmd.LandTenure.Trim();
         v.Check(tenure is null || HouseholdLists.LandTenures.Any(l => l.Code == tenure), "landTenure",
             "สถานะที่ดินต้องเป็น owned, rented, permitted, public_land, encroached หรือ other", "Land tenure must be owned, rented, permitted, public_land, encroached or other.");
+        foreach (var (field, value) in new[] { ("headName", cmd.HeadName), ("houseNo", cmd.HouseNo), ("housingProblem", cmd.HousingProblem) })
+            v.Check(value?.Contains('\0') != true, field, "มีอักขระที่บันทึกไม่ได้ (NUL)", "Contains a character that cannot be stored (NUL).");
         return new RegisterHousehold(id, cmd.HeadName?.Trim(), cmd.HouseNo?.Trim(), cmd.VillageNo, cmd.SubdistrictCode?.Trim() ?? "",
             cmd.Members, cmd.MonthlyIncome, vulnerabilities, problem, tenure);
     }

@@ -1,0 +1,34 @@
+using Housing.Demo;
+
+namespace Housing.Tests.Budgets;
+
+/// <summary>The app on an empty database with demo data on.</summary>
+public sealed class DemoApp : TestApp
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Housing:Demo"] = "true" };
+}
+
+public sealed class DemoDataTests(DemoApp app) : IClassFixture<DemoApp>
+{
+    [Fact]
+    public async Task The_demo_holds_the_Phrae_and_Saraburi_rounds_fully_allocated_and_an_open_round()
+    {
+        var budgets = await app.Db.QueryAsync<(string Program, int FiscalYear, string ProvinceCode, decimal Amount, long Projects, decimal Allocated, long Homes)>("""
+            SELECT b.program, b.fiscal_year, b.province_code, b.amount,
+                   (SELECT count(*) FROM projects p WHERE p.budget_id = b.id),
+                   (SELECT coalesce(sum(a.amount), 0) FROM allocations a JOIN projects p ON p.id = a.project_id WHERE p.budget_id = b.id),
+                   (SELECT count(*) FROM allocations a JOIN projects p ON p.id = a.project_id WHERE p.budget_id = b.id)
+            FROM budgets b ORDER BY b.id
+            """);
+        Assert.Equal(
+        [
+            ("BPP", 2565, "54", 1_358_500m, 11L, 1_358_500m, 65L),
+            ("BMK", 2566, "54", 1_200_000m, 1L, 1_200_000m, 24L),
+            ("BPP", 2561, "19", 3_562_500m, 11L, 3_562_500m, 228L),
+            ("BPP", 2569, "54", 418_000m, 1L, 0m, 0L),
+        ], budgets);
+        Assert.Equal(317, await app.Db.CountAsync("households"));
+        Assert.Equal(2, await app.Db.CountAsync("projects", "subdistrict_code IN ('540101', '540102') AND budget_id IN (SELECT id FROM budgets WHERE program = 'BPP' AND fiscal_year = 2565)"));
+        Assert.Equal(DemoData.Users.Length, await app.Db.CountAsync("users"));
+    }
+}
