@@ -157,6 +157,21 @@ public sealed class HouseholdImportTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task The_first_thousand_errors_are_listed_with_the_total_count()
+    {
+        var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
+        var before = await app.Db.CountAsync("households");
+        var rows = Enumerable.Range(0, 1500).Select(i => Row(Seed.NewCitizenId(), $"ครัวเรือน {i}", "540101", members: 0)).ToArray();
+        var problem = await Seed.ProblemAsync(await UploadAsync(staff, Csv(false, rows), "many.csv"), HttpStatusCode.BadRequest);
+        Assert.Equal(1500, problem.GetProperty("errorCount").GetInt32());
+        var errors = Errors(problem);
+        Assert.Equal(HouseholdImportService.MaxReportedErrors, errors.Count);
+        Assert.Equal((2, "members"), (errors[0].Row, errors[0].Field));
+        Assert.Equal(1001, errors[^1].Row);
+        Assert.Equal(before, await app.Db.CountAsync("households"));
+    }
+
+    [Fact]
     public async Task Only_staff_and_admins_import()
     {
         var before = await app.Db.CountAsync("households");
