@@ -84,7 +84,8 @@ public sealed class HouseholdService(NpgsqlDataSource db)
     /// Returns the cleaned values; adds errors to <paramref name="v"/>.</summary>
     public static RegisterHousehold Validate(RegisterHousehold cmd, Validator v)
     {
-        var id = CitizenId.Normalize(cmd.CitizenId);
+        // Most IDs come as 13 plain digits (and the bulk import sends many): normalise only what needs it.
+        var id = cmd.CitizenId is { Length: 13 } plain && !plain.AsSpan().ContainsAnyExceptInRange('0', '9') ? plain : CitizenId.Normalize(cmd.CitizenId);
         if (id.Length == 0) v.Add("citizenId", "กรุณากรอกเลขประจำตัวประชาชน", "The citizen ID is required.");
         else if (!CitizenId.IsValid(id))
             v.Add("citizenId", "เลขประจำตัวประชาชนไม่ถูกต้อง (ต้องเป็นตัวเลข 13 หลักและเลขตรวจสอบถูกต้อง)", "The citizen ID is not valid (13 digits with a matching check digit).");
@@ -93,7 +94,7 @@ public sealed class HouseholdService(NpgsqlDataSource db)
         v.Check(cmd.VillageNo is null or (>= 1 and <= 99), "villageNo", "หมู่ที่ต้องเป็นเลข 1–99", "The village number must be 1–99.");
         v.Check(cmd.Members is >= 1 and <= 99, "members", "จำนวนสมาชิกต้องเป็น 1–99 คน", "Members must be 1–99 people.");
         v.Money(cmd.MonthlyIncome, "monthlyIncome", allowZero: true);
-        var vulnerabilities = (cmd.Vulnerabilities ?? []).Select(x => x.Trim()).Where(x => x.Length > 0).Distinct().ToArray();
+        var vulnerabilities = cmd.Vulnerabilities is { Length: > 0 } given ? given.Select(x => x.Trim()).Where(x => x.Length > 0).Distinct().ToArray() : [];
         v.Check(vulnerabilities.All(x => HouseholdLists.Vulnerabilities.Any(l => l.Code == x)), "vulnerabilities",
             "กลุ่มเปราะบางต้องเป็น elderly, disabled, bedridden หรือ young_children", "Vulnerabilities must be elderly, disabled, bedridden or young_children.");
         var problem = string.IsNullOrWhiteSpace(cmd.HousingProblem) ? null : cmd.HousingProblem.Trim();
@@ -101,11 +102,16 @@ public sealed class HouseholdService(NpgsqlDataSource db)
         var tenure = string.IsNullOrWhiteSpace(cmd.LandTenure) ? null : cmd.LandTenure.Trim();
         v.Check(tenure is null || HouseholdLists.LandTenures.Any(l => l.Code == tenure), "landTenure",
             "สถานะที่ดินต้องเป็น owned, rented, permitted, public_land, encroached หรือ other", "Land tenure must be owned, rented, permitted, public_land, encroached or other.");
-        foreach (var (field, value) in new[] { ("headName", cmd.HeadName), ("houseNo", cmd.HouseNo), ("housingProblem", cmd.HousingProblem) })
-            v.Check(value?.Contains('\0') != true, field, "มีอักขระที่บันทึกไม่ได้ (NUL)", "Contains a character that cannot be stored (NUL).");
+        NoNul(v, cmd.HeadName, "headName");
+        NoNul(v, cmd.HouseNo, "houseNo");
+        NoNul(v, cmd.HousingProblem, "housingProblem");
         return new RegisterHousehold(id, cmd.HeadName?.Trim(), cmd.HouseNo?.Trim(), cmd.VillageNo, cmd.SubdistrictCode?.Trim() ?? "",
             cmd.Members, cmd.MonthlyIncome, vulnerabilities, problem, tenure);
     }
+
+    // PostgreSQL text cannot hold NUL; say so by field rather than fail in the database.
+    static void NoNul(Validator v, string? value, string field)
+        => v.Check(value?.Contains('\0') != true, field, "มีอักขระที่บันทึกไม่ได้ (NUL)", "Contains a character that cannot be stored (NUL).");
 
     public async Task<HouseholdView> RegisterAsync(Caller caller, RegisterHousehold input, CancellationToken ct = default)
     {

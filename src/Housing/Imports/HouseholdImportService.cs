@@ -57,8 +57,14 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
 
     /// <summary>Thai names, English names and codes of the closed lists, all to the code.</summary>
     static Dictionary<string, string> Lookup((string Code, Msg Name)[] list) => list
-        .SelectMany(x => new[] { (Key(x.Code), x.Code), (Key(x.Name.Th), x.Code), (Key(x.Name.En), x.Code) })
-        .DistinctBy(x => x.Item1).ToDictionary(x => x.Item1, x => x.Item2);
+        .SelectMany(x => new[] { x.Code, x.Name.Th, x.Name.En }.SelectMany(n => new[] { n, Key(n) }).Select(n => (Name: n, x.Code)))
+        .DistinctBy(x => x.Name, StringComparer.OrdinalIgnoreCase).ToDictionary(x => x.Name, x => x.Code, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The name as written, else its <see cref="Key"/> (spaces and punctuation dropped): the usual case costs one lookup.</summary>
+    static bool TryCode(Dictionary<string, string> codes, string name, out string code)
+        => codes.TryGetValue(name, out code!) || codes.TryGetValue(Key(name), out code!);
+
+    static readonly char[] ListSeparators = [',', ';', '/', '|', '\n'];
 
     static readonly Dictionary<string, string> VulnerabilityCodes = Lookup(HouseholdLists.Vulnerabilities);
     static readonly Dictionary<string, string> TenureCodes = Lookup(HouseholdLists.LandTenures);
@@ -279,6 +285,7 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
         {
             var s = Cell(c);
             if (s is null) return null;
+            if (int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i)) return i;
             if (decimal.TryParse(s, NumberStyles.Number, CultureInfo.InvariantCulture, out var d) && d == decimal.Truncate(d) && d is >= int.MinValue and <= int.MaxValue) return (int)d;
             unparsed[c] = true;
             Bad(c, new Msg("ต้องเป็นจำนวนเต็ม", "Must be a whole number."));
@@ -300,15 +307,15 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
             else { unparsed[6] = true; Bad(6, new Msg("ต้องเป็นจำนวนเงิน เช่น 3500 หรือ 3,500.50", "Must be an amount, e.g. 3500 or 3,500.50.")); }
         }
         var vulnerabilities = new List<string>();
-        foreach (var word in (Cell(7) ?? "").Split([',', ';', '/', '|', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var word in Cell(7)?.Split(ListSeparators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [])
         {
-            if (VulnerabilityCodes.TryGetValue(Key(word), out var code)) vulnerabilities.Add(code);
+            if (TryCode(VulnerabilityCodes, word, out var code)) vulnerabilities.Add(code);
             else Bad(7, new Msg($"ไม่รู้จักกลุ่มเปราะบาง \"{word}\"", $"Unknown vulnerability \"{word}\"."));
         }
         string? tenure = null;
         if (Cell(9) is { } tenureText)
         {
-            if (TenureCodes.TryGetValue(Key(tenureText), out var code)) tenure = code;
+            if (TryCode(TenureCodes, tenureText, out var code)) tenure = code;
             else Bad(9, new Msg($"ไม่รู้จักสถานะที่ดิน \"{tenureText}\"", $"Unknown land tenure \"{tenureText}\"."));
         }
 

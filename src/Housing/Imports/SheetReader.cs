@@ -69,19 +69,23 @@ public static class SheetReader
         var sheet = (WorksheetPart)workbook.GetPartById(first.Id!.Value!);
         var shared = SharedStrings(workbook.SharedStringTablePart);
 
-        using var xml = XmlReader.Create(sheet.GetStream(FileMode.Open, FileAccess.Read), new XmlReaderSettings { IgnoreWhitespace = false });
+        // Element names compared as atoms of the reader's name table (by reference), not string by string.
+        var names = new NameTable();
+        string rowName = names.Add("row"), cellName = names.Add("c");
+        using var xml = XmlReader.Create(sheet.GetStream(FileMode.Open, FileAccess.Read),
+            new XmlReaderSettings { NameTable = names, IgnoreComments = true, IgnoreProcessingInstructions = true, CheckCharacters = false });
         var cells = new List<string?>();
         var rowNumber = 0;
         while (xml.Read())
         {
-            if (xml.NodeType != XmlNodeType.Element || xml.LocalName != "row") continue;
+            if (xml.NodeType != XmlNodeType.Element || !ReferenceEquals(xml.LocalName, rowName)) continue;
             rowNumber = int.TryParse(xml.GetAttribute("r"), CultureInfo.InvariantCulture, out var r) ? r : rowNumber + 1;
             cells.Clear();
             if (xml.IsEmptyElement) continue;
             var depth = xml.Depth;
             while (xml.Read() && !(xml.NodeType == XmlNodeType.EndElement && xml.Depth == depth))
             {
-                if (xml.NodeType != XmlNodeType.Element || xml.LocalName != "c") continue;
+                if (xml.NodeType != XmlNodeType.Element || !ReferenceEquals(xml.LocalName, cellName)) continue;
                 var column = ColumnIndex(xml.GetAttribute("r")) ?? cells.Count;
                 var value = ReadCell(xml, xml.GetAttribute("t"), shared);
                 while (cells.Count <= column) cells.Add(null);
