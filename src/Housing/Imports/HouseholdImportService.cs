@@ -142,21 +142,25 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
         // The share lock keeps others from registering the same person between this check and the insert
         // (the register can still be read meanwhile).
         await conn.ExecuteAsync("ANALYZE household_import; LOCK TABLE households IN SHARE ROW EXCLUSIVE MODE", transaction: tx);
-        var duplicates = await conn.QueryAsync<(int Row, int FirstRow)>("""
-            SELECT row_no, first_row FROM (
+        // Only the first MaxReportedErrors of each kind come back (memory stays flat), with the total count beside them.
+        var duplicates = (await conn.QueryAsync<(int Row, int FirstRow, long Total)>("""
+            SELECT row_no, first_row, count(*) OVER () FROM (
                 SELECT row_no, min(row_no) OVER (PARTITION BY citizen_id) AS first_row FROM household_import) x
-            WHERE row_no <> first_row ORDER BY row_no
-            """, transaction: tx);
+            WHERE row_no <> first_row ORDER BY row_no LIMIT @MaxReportedErrors
+            """, new { MaxReportedErrors }, tx)).ToList();
         foreach (var d in duplicates)
             report.Fail(d.Row, "citizenId", column, new Msg(
                 $"เลขประจำตัวประชาชนซ้ำกับแถวที่ {d.FirstRow} ในไฟล์นี้", $"The citizen ID repeats row {d.FirstRow} of this file."));
-        var registered = await conn.QueryAsync<(int Row, long Id)>("""
-            SELECT i.row_no, h.id FROM household_import i JOIN households h ON h.citizen_id = i.citizen_id ORDER BY i.row_no
-            """, transaction: tx);
+        report.Count += (int)(duplicates.FirstOrDefault().Total - duplicates.Count);
+        var registered = (await conn.QueryAsync<(int Row, long Id, long Total)>("""
+            SELECT i.row_no, h.id, count(*) OVER () FROM household_import i JOIN households h ON h.citizen_id = i.citizen_id
+            ORDER BY i.row_no LIMIT @MaxReportedErrors
+            """, new { MaxReportedErrors }, tx)).ToList();
         foreach (var r in registered)
             report.Fail(r.Row, "citizenId", column, new Msg(
                 $"ลงทะเบียนแล้ว (ครัวเรือนเลขที่ {r.Id}): บ้านหนึ่งหลังได้รับการสนับสนุนได้ครั้งเดียว",
                 $"Already registered (household {r.Id}): a home is not funded twice."));
+        report.Count += (int)(registered.FirstOrDefault().Total - registered.Count);
         if (report.Count > 0) return report.Result;
 
         var imported = await conn.ExecuteAsync("""

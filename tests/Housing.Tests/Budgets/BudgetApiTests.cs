@@ -136,4 +136,23 @@ public sealed class BudgetApiTests(TestApp app) : IClassFixture<TestApp>
         await Seed.ProjectAsync(staff, budget.Id, "540102", 5, 50_000m);
         Assert.Equal([project.Id], (await mine.GetFromJsonAsync<BudgetDetail>($"/api/v1/budgets/{budget.Id}"))!.Projects.Select(p => p.Id));
     }
+
+    [Fact]
+    public async Task Staff_adding_projects_at_once_never_pass_the_budget()
+    {
+        var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
+        var budget = await Seed.BudgetAsync(staff, "54", Seed.NewYear(), 100, 100_000m);
+        var clients = new[] { staff, await app.ClientAsync(Role.ProvincialStaff, ["54"]), await app.ClientAsync(Role.ProvincialStaff, ["54"]) };
+        using var start = new SemaphoreSlim(0);
+        var tasks = Enumerable.Range(0, 15).Select(async i =>
+        {
+            await start.WaitAsync();
+            return (await clients[i % 3].PostAsJsonAsync($"/api/v1/budgets/{budget.Id}/projects",
+                new { subdistrictCode = "540101", name = $"โครงการ {i}", targetHouseholds = 1, amount = 30_000m })).StatusCode;
+        }).ToList();
+        start.Release(tasks.Count);
+        var statuses = await Task.WhenAll(tasks);
+        Assert.Equal((3, 12), (statuses.Count(s => s == HttpStatusCode.Created), statuses.Count(s => s == HttpStatusCode.Conflict)));
+        Assert.Equal(90_000m, await app.Db.ScalarAsync<decimal>("SELECT sum(amount) FROM projects WHERE budget_id = @Id", new { budget.Id }));
+    }
 }

@@ -172,6 +172,18 @@ public sealed class HouseholdImportTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task Thousands_of_repeated_IDs_are_counted_in_full_and_listed_up_to_the_cap()
+    {
+        var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
+        var id = Seed.NewCitizenId();
+        var rows = Enumerable.Range(0, 1200).Select(i => Row(id, $"ซ้ำ {i}", "540101")).ToArray();
+        var problem = await Seed.ProblemAsync(await UploadAsync(staff, Xlsx(false, rows), "same.xlsx"), HttpStatusCode.BadRequest);
+        Assert.Equal(1199, problem.GetProperty("errorCount").GetInt32());
+        Assert.Equal(HouseholdImportService.MaxReportedErrors, Errors(problem).Count);
+        Assert.Equal(0, await app.Db.CountAsync("households", "citizen_id = @id", new { id }));
+    }
+
+    [Fact]
     public async Task Only_staff_and_admins_import()
     {
         var before = await app.Db.CountAsync("households");
