@@ -18,9 +18,9 @@ public sealed record ImportResult(int Imported, IReadOnlyList<ImportError> Error
 
 /// <summary>
 /// Bulk registration of households from the sheet a provincial office keeps (CSV or XLSX, Thai or English headers).
-/// One streaming pass validates each row with the register's own rules and binary-COPYs the good ones into a
-/// temporary table; duplicates (within the file and against the register) are then found in SQL, and one
-/// INSERT ... SELECT moves the rows in. Everything is one transaction: all rows or none.
+/// Rows are streamed (never all held), judged by the register's own rules, and binary-COPYed: a clean file straight
+/// into the register; a refused one again into a temporary table, where duplicates (within the file and against the
+/// register) are found in SQL for the full error list. Everything happens in one transaction: all rows or none.
 /// </summary>
 public sealed class HouseholdImportService(NpgsqlDataSource db)
 {
