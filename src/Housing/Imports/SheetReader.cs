@@ -115,9 +115,16 @@ public static class SheetReader
             "s" => int.TryParse(value, CultureInfo.InvariantCulture, out var i) && i >= 0 && i < shared.Length ? shared[i] : null,
             "inlineStr" => inline?.ToString(),
             "b" => value == "1" ? "TRUE" : "FALSE",
+            null or "n" => Number(value),
             _ => value,
         };
     }
+
+    /// <summary>A number as Excel shows it (15 significant digits): a formula's 2500.4999999999995 is 2500.5, and
+    /// 1.234567890121E+12 is the citizen ID 1234567890121.</summary>
+    static string? Number(string? value)
+        => value is not null && value.AsSpan().IndexOfAny(".Ee") >= 0 && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+            ? d.ToString("G15", CultureInfo.InvariantCulture) : value;
 
     /// <summary>"C12" → 2.</summary>
     static int? ColumnIndex(string? reference)

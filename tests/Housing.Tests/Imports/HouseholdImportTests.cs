@@ -65,12 +65,14 @@ public sealed class HouseholdImportTests(TestApp app) : IClassFixture<TestApp>
     {
         var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
         var ids = Enumerable.Range(0, 2).Select(_ => Seed.NewCitizenId()).ToArray();
-        var response = await UploadAsync(staff, Xlsx(true, Row(ids[0], "Mr One", "540104", tenure: "public land"), [],
+        // Income as a formula leaves it (2500.4999999999995): Excel shows 15 digits, and so does the import.
+        var response = await UploadAsync(staff, Xlsx(true, Row(ids[0], "Mr One", "540104", tenure: "public land", income: 2500.4999999999995m), [],
             Row(ids[1], "Ms Two", "540104", members: 7, vulnerabilities: "disabled; bedridden", income: 0)), "households.xlsx");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(2, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("imported").GetInt32());
         Assert.Equal(["disabled", "bedridden"], await app.Db.ScalarAsync<string[]>("SELECT vulnerabilities FROM households WHERE citizen_id = @id", new { id = ids[1] }));
         Assert.Equal("public_land", await app.Db.ScalarAsync<string>("SELECT land_tenure FROM households WHERE citizen_id = @id", new { id = ids[0] }));
+        Assert.Equal(2500.5m, await app.Db.ScalarAsync<decimal>("SELECT monthly_income FROM households WHERE citizen_id = @id", new { id = ids[0] }));
     }
 
     [Fact]
