@@ -40,8 +40,15 @@ public sealed class Bench : IAsyncDisposable
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
-    /// <summary>Runs <paramref name="work"/> and reports its time and the peak managed heap sampled while it ran.</summary>
-    public static async Task<(TimeSpan Elapsed, long PeakHeapBytes)> MeasureAsync(Func<Task> work)
+    /// <summary>What a measured run took: wall time, the peak managed heap sampled while it ran, and the CPU
+    /// seconds spent by this process and by the PostgreSQL cluster (every process under its postmaster).</summary>
+    public sealed record Measure(TimeSpan Elapsed, long PeakHeapBytes, double ClientCpu, double ServerCpu)
+    {
+        /// <summary>On a quiet machine with a core each, the client and the server work side by side: the busier one sets the pace.</summary>
+        public double QuietRowsPerSecond(int rows) => rows / Math.Max(ClientCpu, ServerCpu);
+    }
+
+    public async Task<Measure> MeasureAsync(Func<Task> work)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -55,12 +62,32 @@ public sealed class Bench : IAsyncDisposable
                 try { await Task.Delay(5, stop.Token); } catch (OperationCanceledException) { }
             }
         });
+        var (client0, server0) = (Process.GetCurrentProcess().TotalProcessorTime, ServerCpuSeconds());
         var watch = Stopwatch.StartNew();
         await work();
         watch.Stop();
+        var (client1, server1) = (Process.GetCurrentProcess().TotalProcessorTime, ServerCpuSeconds());
         await stop.CancelAsync();
         await sampler;
-        return (watch.Elapsed, peak);
+        return new Measure(watch.Elapsed, peak, (client1 - client0).TotalSeconds, server1 - server0);
+    }
+
+    /// <summary>CPU seconds of the postmaster and its children, from /proc (clock ticks of 1/100 s).</summary>
+    double ServerCpuSeconds()
+    {
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(root, "pgdata", "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+        long ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(dir, "stat")); } catch (IOException) { continue; } catch (UnauthorizedAccessException) { continue; }
+            // Fields after the command name (which may hold spaces): state ppid ... utime(14) stime(15).
+            var f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (pid == postmaster || f[1] == postmaster.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                ticks += long.Parse(f[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(f[12], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return ticks / 100.0;
     }
 
     public async ValueTask DisposeAsync()
