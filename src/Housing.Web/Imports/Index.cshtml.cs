@@ -11,6 +11,9 @@ public sealed class ImportModel(HouseholdImportService imports) : FormPage
     public ImportResult? Result { get; private set; }
     public string? FileName { get; private set; }
 
+    /// <summary>Only an administrator or provincial staff import; others see why instead of a form.</summary>
+    public bool CanImport => User.ToCaller().Role is Housing.Access.Role.Admin or Housing.Access.Role.ProvincialStaff;
+
     public void OnGet() { }
 
     public async Task<IActionResult> OnPostAsync(IFormFile? file, CancellationToken ct)
