@@ -2,6 +2,7 @@ using Housing;
 using Housing.Web;
 using Housing.Web.Access;
 using Housing.Web.Geography;
+using Housing.Web.Rollups;
 
 var command = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : null;
 var builder = WebApplication.CreateBuilder(command is null ? args : []);
@@ -21,6 +22,7 @@ app.UseHousingPipeline();
 app.MapHealth();
 app.MapAccessEndpoints();
 app.MapGeographyEndpoints();
+app.MapRollupEndpoints();
 app.MapRazorPages();
 
 await app.RunAsync();

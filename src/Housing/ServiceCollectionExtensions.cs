@@ -1,6 +1,7 @@
 using Housing.Access;
 using Housing.Database;
 using Housing.Geography;
+using Housing.Rollups;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -17,6 +18,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<UserService>();
         services.AddSingleton<GeographyService>();
+        services.AddSingleton<RollupService>();
         return services;
     }
 }
