@@ -1,7 +1,9 @@
 using Housing;
+using Housing.Jobs;
 using Housing.Web;
 using Housing.Web.Access;
 using Housing.Web.Geography;
+using Housing.Web.Jobs;
 using Housing.Web.Rollups;
 
 var command = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : null;
@@ -11,6 +13,7 @@ if (builder.Configuration.GetValue("Housing:Logging:Json", false))
     builder.Logging.ClearProviders().AddJsonConsole(o => o.IncludeScopes = true);
 
 builder.Services.AddHousing();
+builder.Services.AddHousingJobs(builder.Configuration);
 builder.Services.AddHousingWeb(builder.Configuration);
 
 if (command is not null)
@@ -23,6 +26,7 @@ app.MapHealth();
 app.MapAccessEndpoints();
 app.MapGeographyEndpoints();
 app.MapRollupEndpoints();
+app.MapJobEndpoints();
 app.MapRazorPages();
 
 await app.RunAsync();
