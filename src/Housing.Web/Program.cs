@@ -2,6 +2,7 @@ using Housing;
 using Housing.Jobs;
 using Housing.Web;
 using Housing.Web.Access;
+using Housing.Web.Exports;
 using Housing.Web.Geography;
 using Housing.Web.Jobs;
 using Housing.Web.Rollups;
@@ -27,6 +28,7 @@ app.MapAccessEndpoints();
 app.MapGeographyEndpoints();
 app.MapRollupEndpoints();
 app.MapJobEndpoints();
+app.MapExportEndpoints();
 app.MapRazorPages();
 
 await app.RunAsync();

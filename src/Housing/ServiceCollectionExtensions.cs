@@ -1,5 +1,6 @@
 using Housing.Access;
 using Housing.Database;
+using Housing.Exports;
 using Housing.Geography;
 using Housing.Rollups;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<UserService>();
         services.AddSingleton<GeographyService>();
         services.AddSingleton<RollupService>();
+        services.AddSingleton<ExportService>();
         return services;
     }
 }

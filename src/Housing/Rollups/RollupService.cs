@@ -23,7 +23,8 @@ public sealed record RollupRow(int FiscalYear, string Program, string Level, str
     public decimal Remaining => Budget - Disbursed;
 }
 
-public sealed record RollupQuery(int? FiscalYear, string? Program, string? Level, string? Parent);
+/// <summary>Province narrows any level below national to one province (the exports' scope).</summary>
+public sealed record RollupQuery(int? FiscalYear, string? Program, string? Level, string? Parent, string? Province = null);
 
 /// <summary>
 /// Keeps the <c>rollups</c> table: a full recompute (everything, in one transaction) or an incremental
@@ -175,6 +176,7 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
     {
         var (fiscalYear, program, level, parent) = Validate(q);
         if (parent is not null && !CanReadArea(caller, parent)) throw NotFoundArea(parent);
+        if (q.Province is not null && !caller.CanReadProvince(q.Province)) throw NotFoundArea(q.Province);
         await using var conn = await db.OpenConnectionAsync(ct);
         var provinces = caller.ReadableProvinces;
         // Treasurers read their own subdistricts' figures, their provinces' and districts' totals.
@@ -195,10 +197,11 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
             FROM rollups
             WHERE fiscal_year = @fiscalYear AND level = @level AND (@program::text IS NULL OR program = @program)
               AND (@parent::text IS NULL OR parent_code = @parent)
+              AND (@province::text IS NULL OR province_code = @province)
               AND (@provinces::text[] IS NULL OR province_code = ANY(@provinces::text[]))
               AND (@subdistricts::text[] IS NULL OR (CASE WHEN level = 'project' THEN parent_code ELSE code END) = ANY(@subdistricts::text[]))
             ORDER BY program, CASE WHEN level = 'project' THEN lpad(code, 20, '0') ELSE code END
-            """, new { fiscalYear, program, level, parent, provinces, subdistricts }, cancellationToken: ct))).ToList();
+            """, new { fiscalYear, program, level, parent, province = q.Province, provinces, subdistricts }, cancellationToken: ct))).ToList();
     }
 
     /// <summary>Checks the query; a missing year is the current fiscal year, a missing level national.</summary>
