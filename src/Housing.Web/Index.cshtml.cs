@@ -13,6 +13,10 @@ public sealed class HomeModel(GeographyService geography) : PageModel
     [
         () => new("/Geography", Lang.T("จังหวัด อำเภอ ตำบล", "Provinces, districts, subdistricts"),
             Lang.T("รายชื่อพื้นที่ทั้ง 77 จังหวัด พร้อมรหัสกรมการปกครอง", "All 77 provinces with their Ministry of Interior codes"), [Role.Admin, Role.ProvincialStaff, Role.Treasurer, Role.Viewer]),
+        () => new("/Rollups", Lang.T("ผลการใช้จ่ายเทียบเป้าหมาย", "Spend versus target"),
+            Lang.T("งบ จัดสรร เบิกจ่าย และบ้านที่สร้างเสร็จ จากทั้งประเทศถึงโครงการ พร้อมไฟล์ Excel", "Budget, allocated, paid and built, from the nation down to a project, with Excel workbooks"),
+            [Role.Admin, Role.ProvincialStaff, Role.Treasurer, Role.Viewer]),
+        () => new("/Jobs", Lang.T("งานเบื้องหลัง", "Background jobs"), Lang.T("รอบคำนวณสรุปผล เวลาครั้งถัดไป และสั่งทำงานทันที", "Rollup runs, next fire times, run now"), [Role.Admin, Role.ProvincialStaff]),
         () => new("/Access/Users", Lang.T("ผู้ใช้งาน", "Users"), Lang.T("เพิ่มผู้ใช้ กำหนดบทบาทและพื้นที่", "Add users, set their role and area"), [Role.Admin]),
     ];
 

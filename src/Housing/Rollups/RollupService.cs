@@ -24,7 +24,7 @@ public sealed record RollupRow(int FiscalYear, string Program, string Level, str
 }
 
 /// <summary>Province narrows any level below national to one province (the exports' scope).</summary>
-public sealed record RollupQuery(int? FiscalYear, string? Program, string? Level, string? Parent, string? Province = null);
+public sealed record RollupQuery(int? FiscalYear, string? Program, string? Level, string? Parent, string? Province = null, string? Code = null);
 
 /// <summary>
 /// Keeps the <c>rollups</c> table: a full recompute (everything, in one transaction) or an incremental
@@ -198,10 +198,18 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
             WHERE fiscal_year = @fiscalYear AND level = @level AND (@program::text IS NULL OR program = @program)
               AND (@parent::text IS NULL OR parent_code = @parent)
               AND (@province::text IS NULL OR province_code = @province)
+              AND (@code::text IS NULL OR code = @code)
               AND (@provinces::text[] IS NULL OR province_code = ANY(@provinces::text[]))
               AND (@subdistricts::text[] IS NULL OR (CASE WHEN level = 'project' THEN parent_code ELSE code END) = ANY(@subdistricts::text[]))
             ORDER BY program, CASE WHEN level = 'project' THEN lpad(code, 20, '0') ELSE code END
-            """, new { fiscalYear, program, level, parent, province = q.Province, provinces, subdistricts }, cancellationToken: ct))).ToList();
+            """, new { fiscalYear, program, level, parent, province = q.Province, code = q.Code, provinces, subdistricts }, cancellationToken: ct))).ToList();
+    }
+
+    /// <summary>The fiscal years that have rollups, newest first.</summary>
+    public async Task<IReadOnlyList<int>> YearsAsync(CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<int>(new CommandDefinition("SELECT DISTINCT fiscal_year FROM rollups ORDER BY 1 DESC", cancellationToken: ct))).ToList();
     }
 
     /// <summary>Checks the query; a missing year is the current fiscal year, a missing level national.</summary>
