@@ -71,13 +71,8 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@RefreshLock)", new { RefreshLock }, tx, cancellationToken: ct));
-        // Marks taken now are covered by this run; marks still locked by an uncommitted write stay for the next.
-        await conn.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM rollup_dirty WHERE code IN (SELECT code FROM rollup_dirty FOR UPDATE SKIP LOCKED)", transaction: tx, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition("DELETE FROM rollups", transaction: tx, cancellationToken: ct));
-        var rows = await InsertProjectsAsync(conn, tx, AllProjectFiguresSql, null, ct);
-        rows += await RollUpAsync(conn, tx, null, null, ct);
+        await TakeDirtyAsync(conn, tx, ct); // covered by this run
+        var rows = await WriteAsync(conn, tx, AllProjectFiguresSql, null, null, ct);
         await tx.CommitAsync(ct);
         return rows;
     }
@@ -88,62 +83,61 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@RefreshLock)", new { RefreshLock }, tx, cancellationToken: ct));
-        var dirty = (await conn.QueryAsync<string>(new CommandDefinition(
-            "DELETE FROM rollup_dirty WHERE code IN (SELECT code FROM rollup_dirty FOR UPDATE SKIP LOCKED) RETURNING code",
-            transaction: tx, cancellationToken: ct))).ToList();
+        var dirty = await TakeDirtyAsync(conn, tx, ct);
         if (dirty.Count == 0) return 0;
-        var subdistricts = dirty.Where(c => c.Length == 6).ToArray();
-        var provinces = dirty.Select(c => c[..2]).Distinct().ToArray();
-        await conn.ExecuteAsync(new CommandDefinition("""
-            DELETE FROM rollups WHERE (level = 'project' AND parent_code = ANY(@subdistricts::text[]))
-                                   OR (level = 'subdistrict' AND code = ANY(@subdistricts::text[]))
-            """, new { subdistricts }, tx, cancellationToken: ct));
-        var rows = await InsertProjectsAsync(conn, tx, SomeProjectFiguresSql, subdistricts, ct);
-        rows += await RollUpAsync(conn, tx, subdistricts, provinces, ct);
+        var rows = await WriteAsync(conn, tx, SomeProjectFiguresSql, dirty.Where(c => c.Length == 6).ToArray(), dirty.Select(c => c[..2]).Distinct().ToArray(), ct);
         await tx.CommitAsync(ct);
         return rows;
     }
 
-    static async Task<int> InsertProjectsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string figuresSql, string[]? subdistricts, CancellationToken ct)
-        => await conn.ExecuteAsync(new CommandDefinition($"""
-            INSERT INTO rollups (fiscal_year, program, level, code, parent_code, province_code, name_th, name_en, target_households, budget,
-                                 allocated_households, allocated, disbursed, completed_households, as_of)
-            SELECT f.fiscal_year, f.program, 'project', f.id::text, f.subdistrict_code, left(f.subdistrict_code, 2), f.name, f.name,
-                   f.target_households, f.budget, f.allocated_households, f.allocated, f.disbursed, f.completed_households, now()
-            FROM ({figuresSql}) f
-            """, new { subdistricts }, tx, commandTimeout: 0, cancellationToken: ct));
-
-    /// <summary>Builds each level from the one below, for the given subdistricts and provinces (null: all).
-    /// A province's target and budget are its budget's; lower levels sum their projects'.</summary>
-    static async Task<int> RollUpAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string[]? subdistricts, string[]? provinces, CancellationToken ct)
+    /// <summary>Waits its turn (refreshes on every instance take turns), then takes the dirty marks. Marks
+    /// still locked by an uncommitted write are skipped: their data is not visible yet, the next run takes them.</summary>
+    static async Task<List<string>> TakeDirtyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var all = subdistricts is null;
-        var districts = subdistricts?.Select(s => s[..4]).Distinct().ToArray();
-        const string Figures = """
-            sum(target_households), sum(budget), sum(allocated_households), sum(allocated), sum(disbursed), sum(completed_households), now()
-            """;
+        await using var grid = await conn.QueryMultipleAsync(new CommandDefinition("""
+            SELECT pg_advisory_xact_lock(@RefreshLock);
+            DELETE FROM rollup_dirty WHERE code IN (SELECT code FROM rollup_dirty FOR UPDATE SKIP LOCKED) RETURNING code;
+            """, new { RefreshLock }, tx, cancellationToken: ct));
+        await grid.ReadAsync();
+        return (await grid.ReadAsync<string>()).ToList();
+    }
+
+    /// <summary>
+    /// Replaces the rollups of the given subdistricts and provinces (null: all) in one batch, one round
+    /// trip: projects from their figures, then each level from the one below. A province's target and
+    /// budget are its budget's; lower levels sum their projects'.
+    /// </summary>
+    static async Task<int> WriteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string figuresSql, string[]? subdistricts, string[]? provinces, CancellationToken ct)
+    {
         const string Columns = """
             (fiscal_year, program, level, code, parent_code, province_code, name_th, name_en, target_households, budget,
              allocated_households, allocated, disbursed, completed_households, as_of)
             """;
-        var args = new { all, subdistricts, districts, provinces };
-        var rows = await conn.ExecuteAsync(new CommandDefinition($"""
+        const string Figures = """
+            sum(target_households), sum(budget), sum(allocated_households), sum(allocated), sum(disbursed), sum(completed_households), now()
+            """;
+        var args = new { all = subdistricts is null, subdistricts, districts = subdistricts?.Select(s => s[..4]).Distinct().ToArray(), provinces };
+        return await conn.ExecuteAsync(new CommandDefinition($"""
+            DELETE FROM rollups WHERE @all OR (level = 'project' AND parent_code = ANY(@subdistricts::text[]))
+                                           OR (level = 'subdistrict' AND code = ANY(@subdistricts::text[]));
+            INSERT INTO rollups {Columns}
+            SELECT f.fiscal_year, f.program, 'project', f.id::text, f.subdistrict_code, left(f.subdistrict_code, 2), f.name, f.name,
+                   f.target_households, f.budget, f.allocated_households, f.allocated, f.disbursed, f.completed_households, now()
+            FROM ({figuresSql}) f;
+
             INSERT INTO rollups {Columns}
             SELECT r.fiscal_year, r.program, 'subdistrict', s.code, s.district_code, left(s.code, 2), s.name_th, s.name_en, {Figures}
             FROM rollups r JOIN subdistricts s ON s.code = r.parent_code
             WHERE r.level = 'project' AND (@all OR r.parent_code = ANY(@subdistricts::text[]))
-            GROUP BY r.fiscal_year, r.program, s.code
-            """, args, tx, cancellationToken: ct));
-        rows += await conn.ExecuteAsync(new CommandDefinition($"""
+            GROUP BY r.fiscal_year, r.program, s.code;
+
             DELETE FROM rollups WHERE level = 'district' AND NOT @all AND code = ANY(@districts::text[]);
             INSERT INTO rollups {Columns}
             SELECT r.fiscal_year, r.program, 'district', d.code, d.province_code, d.province_code, d.name_th, d.name_en, {Figures}
             FROM rollups r JOIN districts d ON d.code = r.parent_code
             WHERE r.level = 'subdistrict' AND (@all OR r.parent_code = ANY(@districts::text[]))
-            GROUP BY r.fiscal_year, r.program, d.code
-            """, args, tx, cancellationToken: ct));
-        rows += await conn.ExecuteAsync(new CommandDefinition($"""
+            GROUP BY r.fiscal_year, r.program, d.code;
+
             DELETE FROM rollups WHERE level = 'province' AND NOT @all AND code = ANY(@provinces::text[]);
             INSERT INTO rollups {Columns}
             SELECT b.fiscal_year, b.program, 'province', p.code, 'TH', p.code, p.name_th, p.name_en, b.target_households, b.amount,
@@ -155,16 +149,14 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
                        FROM rollups WHERE level = 'district' AND (@all OR parent_code = ANY(@provinces::text[]))
                        GROUP BY fiscal_year, program, parent_code) d
                    ON d.fiscal_year = b.fiscal_year AND d.program = b.program AND d.parent_code = b.province_code
-            WHERE @all OR b.province_code = ANY(@provinces::text[])
-            """, args, tx, cancellationToken: ct));
-        rows += await conn.ExecuteAsync(new CommandDefinition($"""
+            WHERE @all OR b.province_code = ANY(@provinces::text[]);
+
             DELETE FROM rollups WHERE level = 'national' AND NOT @all;
             INSERT INTO rollups {Columns}
             SELECT fiscal_year, program, 'national', 'TH', NULL, NULL, 'ประเทศไทย', 'Thailand', {Figures}
             FROM rollups WHERE level = 'province'
-            GROUP BY fiscal_year, program
-            """, args, tx, cancellationToken: ct));
-        return rows;
+            GROUP BY fiscal_year, program;
+            """, args, tx, commandTimeout: 0, cancellationToken: ct));
     }
 
     /// <summary>
