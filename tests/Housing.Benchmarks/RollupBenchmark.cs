@@ -22,7 +22,9 @@ public static class RollupBenchmark
     {
         var households = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 500_000;
         RuntimeHelpers.RunClassConstructor(typeof(HousingDatabase).TypeHandle); // Dapper's name and DateOnly mapping
-        var root = Path.Combine(Path.GetTempPath(), $"housing-bench-{Environment.ProcessId}");
+        // HOUSING_BENCH_KEEP=1 keeps the cluster and its data in a fixed folder for the next run (no regeneration).
+        var keep = Environment.GetEnvironmentVariable("HOUSING_BENCH_KEEP") == "1";
+        var root = Path.Combine(Path.GetTempPath(), keep ? "housing-bench-kept" : $"housing-bench-{Environment.ProcessId}");
         await using var pg = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: false);
         try
         {
@@ -31,8 +33,11 @@ public static class RollupBenchmark
             await using var db = NpgsqlDataSource.Create(cs);
             await Migrations.ApplyAsync(db, NullLogger.Instance);
             await Housing.Geography.GeographySeeder.SeedAsync(db, NullLogger.Instance);
-            Console.WriteLine($"Generating {households:N0} households …");
-            await NationalData.GenerateAsync(db, households);
+            if (await db.CreateCommand("SELECT count(*) FROM households").ExecuteScalarAsync() is 0L)
+            {
+                Console.WriteLine($"Generating {households:N0} households …");
+                await NationalData.GenerateAsync(db, households);
+            }
             await using (var conn = await db.OpenConnectionAsync())
                 Console.WriteLine("  counts: " + string.Join(", ", await conn.QueryAsync<string>("""
                     SELECT t || ' ' || to_char(n, 'FM9,999,999') FROM (VALUES
@@ -90,7 +95,8 @@ public static class RollupBenchmark
         finally
         {
             await pg.StopAsync();
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (!keep)
+                try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
+using System.Xml;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Spreadsheet;
 
@@ -13,8 +14,8 @@ public enum CellKind { Text, Integer, Baht, Percent, Date }
 public sealed record XlsxColumn(string Th, string En, CellKind Kind, double Width, bool Sum = false);
 
 /// <summary>
-/// Writes an .xlsx package part by part straight into a stream, rows as they come, so memory stays
-/// flat however many rows there are. (The OpenXml SDK's <c>SpreadsheetDocument.Create</c> holds each
+/// Writes an .xlsx package part by part (<see cref="ZipArchive"/>) straight into a stream, rows as they
+/// come, so memory stays flat however many rows there are. (The OpenXml SDK's <c>SpreadsheetDocument.Create</c> holds each
 /// sheet in memory: 728 MiB for 500,000 rows.) Strings are inline, not shared: a shared-string table
 /// would have to be kept until the end. Sheets are written one at a time, in order.
 /// </summary>
@@ -113,46 +114,42 @@ public sealed class XlsxWriter : IDisposable
     }
 }
 
-/// <summary>One worksheet being written: data rows, then a totals row of formulas.</summary>
+/// <summary>
+/// One worksheet being written: data rows, then a totals row of formulas. Its structure (views, columns,
+/// filter, print setup) is built with the OpenXml SDK's typed elements; its rows go through a plain
+/// <see cref="XmlWriter"/>, because <see cref="OpenXmlWriter"/> costs about 1.5 µs a cell here (13 s for
+/// 500,000 homes, against 2.3 s for the same bytes this way), and memory is flat either way.
+/// </summary>
 public sealed class XlsxSheet
 {
+    const string Ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
     static readonly DateOnly ExcelEpoch = new(1899, 12, 30);
-    readonly Stream stream;
-    readonly OpenXmlWriter w;
+    readonly XmlWriter w;
     readonly IReadOnlyList<XlsxColumn> columns;
     readonly string[] letters;
     readonly string pageHeader;
     readonly Action<int, string> filtered;
     readonly decimal[] sums;
-    readonly List<OpenXmlAttribute> attrs = new(3);
-    // Reused for every cell: OpenXmlWriter only reads an element's name when given the attributes.
-    readonly Cell cell = new();
-    readonly CellValue value = new();
-    readonly CellFormula formula = new();
-    readonly InlineString inline = new();
-    readonly Text text = new();
-    readonly Row row = new();
     int rowIndex;
     bool finished;
 
     internal XlsxSheet(Stream stream, IReadOnlyList<XlsxColumn> columns, string pageHeader, Action<int, string> filtered)
     {
-        this.stream = stream;
         this.columns = columns;
         this.pageHeader = pageHeader;
         this.filtered = filtered;
         letters = columns.Select((_, i) => Letter(i)).ToArray();
         sums = new decimal[columns.Count];
-        w = OpenXmlWriter.Create(stream);
-        w.WriteStartDocument();
-        w.WriteStartElement(new Worksheet());
-        w.WriteElement(new SheetProperties(new PageSetupProperties { FitToPage = true }));
-        w.WriteElement(new SheetViews(new SheetView(
+        w = XmlWriter.Create(stream, new XmlWriterSettings { Encoding = new UTF8Encoding(false), CloseOutput = true });
+        w.WriteStartDocument(standalone: true);
+        w.WriteStartElement("worksheet", Ns);
+        Raw(new SheetProperties(new PageSetupProperties { FitToPage = true }));
+        Raw(new SheetViews(new SheetView(
             new Pane { VerticalSplit = 2, TopLeftCell = "A3", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen },
             new Selection { Pane = PaneValues.BottomLeft, ActiveCell = "A3", SequenceOfReferences = new ListValue<StringValue> { InnerText = "A3" } })
         { WorkbookViewId = 0 }));
-        w.WriteElement(new Columns(columns.Select((c, i) => new Column { Min = (uint)i + 1, Max = (uint)i + 1, Width = c.Width, CustomWidth = true })));
-        w.WriteStartElement(new SheetData());
+        Raw(new Columns(columns.Select((c, i) => new Column { Min = (uint)i + 1, Max = (uint)i + 1, Width = c.Width, CustomWidth = true })));
+        w.WriteStartElement("sheetData", Ns);
         StartRow(header: true);
         for (var i = 0; i < columns.Count; i++) Text(i, columns[i].Th, XlsxWriter.Header);
         w.WriteEndElement();
@@ -160,6 +157,9 @@ public sealed class XlsxSheet
         for (var i = 0; i < columns.Count; i++) Text(i, columns[i].En, XlsxWriter.Header);
         w.WriteEndElement();
     }
+
+    /// <summary>A typed element, written as it serialises itself (its own namespace declaration included).</summary>
+    void Raw(OpenXmlElement element) => w.WriteRaw(element.OuterXml);
 
     public static string Letter(int index)
     {
@@ -171,48 +171,46 @@ public sealed class XlsxSheet
     void StartRow(bool header = false)
     {
         rowIndex++;
-        attrs.Clear();
-        attrs.Add(new OpenXmlAttribute("r", "", rowIndex.ToString(CultureInfo.InvariantCulture)));
+        w.WriteStartElement("row", Ns);
+        w.WriteAttributeString("r", rowIndex.ToString(CultureInfo.InvariantCulture));
         if (header)
         {
-            attrs.Add(new OpenXmlAttribute("ht", "", "30")); // room for wrapped Thai
-            attrs.Add(new OpenXmlAttribute("customHeight", "", "1"));
+            w.WriteAttributeString("ht", "30"); // room for wrapped Thai
+            w.WriteAttributeString("customHeight", "1");
         }
-        w.WriteStartElement(row, attrs);
     }
 
     void StartCell(int column, uint style, string? type = null)
     {
-        attrs.Clear();
-        attrs.Add(new OpenXmlAttribute("r", "", letters[column] + rowIndex.ToString(CultureInfo.InvariantCulture)));
-        if (style != 0) attrs.Add(new OpenXmlAttribute("s", "", style.ToString(CultureInfo.InvariantCulture)));
-        if (type is not null) attrs.Add(new OpenXmlAttribute("t", "", type));
-        w.WriteStartElement(cell, attrs);
+        w.WriteStartElement("c", Ns);
+        w.WriteAttributeString("r", letters[column] + rowIndex.ToString(CultureInfo.InvariantCulture));
+        if (style != 0) w.WriteAttributeString("s", style.ToString(CultureInfo.InvariantCulture));
+        if (type is not null) w.WriteAttributeString("t", type);
     }
 
     void Text(int column, string s, uint style)
     {
         StartCell(column, style, "inlineStr");
-        w.WriteStartElement(inline);
-        w.WriteStartElement(text);
-        w.WriteString(s);
+        w.WriteStartElement("is", Ns);
+        w.WriteElementString("t", Ns, XmlSafe(s));
         w.WriteEndElement();
         w.WriteEndElement();
-        w.WriteEndElement();
+    }
+
+    /// <summary>Control characters other than tab and newlines cannot appear in XML at all: a pasted one would break the file.</summary>
+    static string XmlSafe(string s)
+    {
+        foreach (var ch in s)
+            if (ch < 0x20 && ch is not ('\t' or '\n' or '\r') || ch is '\uFFFE' or '\uFFFF')
+                return string.Concat(s.Select(c => XmlConvert.IsXmlChar(c) || char.IsSurrogate(c) ? c.ToString() : "\uFFFD"));
+        return s;
     }
 
     void Number(int column, string n, uint style, string? f = null)
     {
         StartCell(column, style);
-        if (f is not null)
-        {
-            w.WriteStartElement(formula);
-            w.WriteString(f);
-            w.WriteEndElement();
-        }
-        w.WriteStartElement(value);
-        w.WriteString(n);
-        w.WriteEndElement();
+        if (f is not null) w.WriteElementString("f", Ns, f);
+        w.WriteElementString("v", Ns, n);
         w.WriteEndElement();
     }
 
@@ -270,16 +268,15 @@ public sealed class XlsxSheet
         w.WriteEndElement(); // sheetData
         var lastCol = letters[^1];
         var lastRow = Math.Max(rowIndex, 2);
-        w.WriteElement(new AutoFilter { Reference = $"A2:{lastCol}{lastRow}" });
+        Raw(new AutoFilter { Reference = $"A2:{lastCol}{lastRow}" });
         filtered(lastRow, lastCol);
-        w.WriteElement(new PrintOptions { GridLines = true });
-        w.WriteElement(new PageMargins { Left = 0.4, Right = 0.4, Top = 0.6, Bottom = 0.6, Header = 0.3, Footer = 0.3 });
-        w.WriteElement(new PageSetup { PaperSize = 9, Orientation = OrientationValues.Landscape, FitToWidth = 1, FitToHeight = 0 });
-        w.WriteElement(new HeaderFooter(
+        Raw(new PrintOptions { GridLines = true });
+        Raw(new PageMargins { Left = 0.4, Right = 0.4, Top = 0.6, Bottom = 0.6, Header = 0.3, Footer = 0.3 });
+        Raw(new PageSetup { PaperSize = 9, Orientation = OrientationValues.Landscape, FitToWidth = 1, FitToHeight = 0 });
+        Raw(new HeaderFooter(
             new OddHeader("&L" + pageHeader.Replace("&", "&&")),
             new OddFooter("&Lหน้า &P / &N  Page &P of &N")));
         w.WriteEndElement(); // worksheet
-        w.Close();
-        stream.Dispose();
+        w.Dispose();
     }
 }
