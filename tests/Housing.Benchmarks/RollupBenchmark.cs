@@ -49,12 +49,19 @@ public static class RollupBenchmark
             var rollups = new RollupService(db, TimeProvider.System);
             var ok = true;
 
-            // The reference: the per-project aggregation alone, as one SQL statement, best of 3.
-            var aggregate = await BestAsync(3, async () =>
-            {
-                await using var conn = await db.OpenConnectionAsync();
-                await conn.QueryAsync(new CommandDefinition(RollupService.AllProjectFiguresSql, commandTimeout: 0));
-            });
+            // The reference: the per-project aggregation alone, as one SQL statement, best of 3 runs of two forms
+            // (rows to this process; rows into a temporary table, as the recompute writes them).
+            var aggregate = Math.Min(
+                await BestAsync(3, async () =>
+                {
+                    await using var conn = await db.OpenConnectionAsync();
+                    await conn.QueryAsync(new CommandDefinition(RollupService.AllProjectFiguresSql, commandTimeout: 0));
+                }),
+                await BestAsync(3, async () =>
+                {
+                    await using var conn = await db.OpenConnectionAsync();
+                    await conn.ExecuteAsync(new CommandDefinition($"CREATE TEMP TABLE reference AS {RollupService.AllProjectFiguresSql}; DROP TABLE reference;", commandTimeout: 0));
+                }));
             var full = await BestAsync(3, () => rollups.RecomputeAllAsync());
             var ratio = full / aggregate;
             ok &= Report("full recompute", full, $"{ratio:0.00} × the best single SQL aggregation ({aggregate * 1000:N0} ms); target ≤ 1.20", ratio <= 1.2);
