@@ -18,6 +18,7 @@ public sealed class HomeModel(GeographyService geography) : PageModel
             [Role.Admin, Role.ProvincialStaff, Role.Treasurer, Role.Viewer]),
         () => new("/Jobs", Lang.T("งานเบื้องหลัง", "Background jobs"), Lang.T("รอบคำนวณสรุปผล เวลาครั้งถัดไป และสั่งทำงานทันที", "Rollup runs, next fire times, run now"), [Role.Admin, Role.ProvincialStaff]),
         () => new("/Access/Users", Lang.T("ผู้ใช้งาน", "Users"), Lang.T("เพิ่มผู้ใช้ กำหนดบทบาทและพื้นที่", "Add users, set their role and area"), [Role.Admin]),
+        () => new("/Access/Audit", Lang.T("บันทึกการใช้งาน", "Audit log"), Lang.T("ใครทำอะไร เมื่อไร ก่อนและหลัง", "Who did what, when, before and after"), [Role.Admin]),
     ];
 
     public Caller Caller { get; private set; } = Caller.System;

@@ -18,6 +18,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<NpgsqlDataSource>(sp => sp.GetRequiredService<HousingDatabase>().DataSource);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<UserService>();
+        services.AddSingleton<AuditService>();
         services.AddSingleton<GeographyService>();
         services.AddSingleton<RollupService>();
         services.AddSingleton<ExportService>();
