@@ -78,8 +78,10 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
     /// <summary>Checks the query and the caller's area (404 for a province it may not read) before a byte is written.</summary>
     public async Task<RollupWorkbook> RollupWorkbookAsync(Caller caller, ExportQuery q, CancellationToken ct = default)
     {
-        var (fiscalYear, program, _, _) = rollups.Validate(new RollupQuery(q.FiscalYear, q.Program, null, null));
         var province = string.IsNullOrWhiteSpace(q.ProvinceCode) ? null : q.ProvinceCode.Trim();
+        if (province is not null && !(province.Length == 2 && province.All(char.IsAsciiDigit)))
+            throw ValidationFailed.One("provinceCode", "รหัสจังหวัดต้องเป็นตัวเลข 2 หลัก", "The province code must be 2 digits.");
+        var (fiscalYear, program, _, _) = rollups.Validate(new RollupQuery(q.FiscalYear, q.Program, null, null));
         if (province is not null)
         {
             await using var conn = await db.OpenConnectionAsync(ct);

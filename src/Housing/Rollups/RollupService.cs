@@ -216,9 +216,14 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
         var year = q.FiscalYear ?? Thai.FiscalYear(Thai.Today(clock));
         v.Check(year is >= 2540 and <= 2700, "fiscalYear", "ปีงบประมาณต้องเป็นปี พ.ศ. 2540–2700", "The fiscal year must be a Buddhist Era year from 2540 to 2700.");
         var parent = string.IsNullOrWhiteSpace(q.Parent) ? null : q.Parent.Trim();
+        foreach (var (field, code) in new[] { ("parent", parent), ("province", q.Province), ("code", q.Code) })
+            v.Check(code is null || IsCode(code), field, "รหัสต้องเป็น TH หรือตัวเลข (จังหวัด 2 หลัก อำเภอ 4 หลัก ตำบล 6 หลัก หรือเลขโครงการ)",
+                "A code is TH or digits (a 2-digit province, 4-digit district, 6-digit subdistrict or a project number).");
         v.ThrowIfInvalid();
         return (year, program, level, parent);
     }
+
+    static bool IsCode(string code) => code == Levels.NationalCode || code.Length is > 0 and <= 18 && code.All(char.IsAsciiDigit);
 
     /// <summary>May the caller read figures of this area code (province, district, subdistrict) or project id?</summary>
     static bool CanReadArea(Caller caller, string code) => code.Length switch

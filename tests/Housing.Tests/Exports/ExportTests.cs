@@ -140,6 +140,7 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
         Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
         Assert.Equal(HttpStatusCode.BadRequest, (await staff.GetAsync("/api/v1/exports/rollup.xlsx?fiscalYear=2565&program=ABC")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await staff.GetAsync("/api/v1/exports/rollup.xlsx?fiscalYear=2565&provinceCode=%00")).StatusCode);
 
         using var doc = await DownloadAsync(staff, "?fiscalYear=2565&program=BPP&households=true");
         Assert.Equal(["19"], Rows(Sheet(doc, "จังหวัด Province")).Skip(2).SkipLast(1).Select(r => Text(r[0])));

@@ -186,5 +186,6 @@ public sealed class RollupFigureTests(RollupFigureTests.App app) : IClassFixture
         var body = await r.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>();
         var errors = body!["errors"];
         foreach (var field in new[] { "level", "program", "fiscalYear" }) Assert.True(errors.TryGetProperty(field, out _), field);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/api/v1/rollups?parent=%00")).StatusCode);
     }
 }
