@@ -43,7 +43,7 @@ public sealed class RollupPageTests(TestApp app) : IClassFixture<TestApp>
         Assert.Contains("1,358,500.00 baht", html);
         Assert.Contains("788,900.00 baht", html);
         Assert.Contains("58.1 %", html);
-        Assert.Contains("width=\"244\" height=\"12\" class=\"paid\"", html); // 58.1 % of a 420-wide track
+        Assert.Contains("width=\"168.5\" height=\"11\" class=\"paid\"", html); // 58.1 % of a 290-wide track
         Assert.Contains("data-testid=\"refresh\"", html);
         var other = await client.GetAsync("/Rollups/province/19?fiscalYear=2576&program=BPP");
         Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
