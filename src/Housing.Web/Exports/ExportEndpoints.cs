@@ -21,7 +21,7 @@ public static class ExportEndpoints
     /// the workbook is written on its own task into a small pipe (it waits when 1 MiB is unread) that
     /// is copied to the response asynchronously. Memory stays at the pipe's size.
     /// </summary>
-    public static async Task StreamAsync(HttpContext http, RollupWorkbook workbook, CancellationToken ct)
+    static async Task StreamAsync(HttpContext http, RollupWorkbook workbook, CancellationToken ct)
     {
         http.Response.ContentType = RollupWorkbook.ContentType;
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"{workbook.FileName}\"";

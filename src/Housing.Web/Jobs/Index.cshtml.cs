@@ -15,8 +15,8 @@ public sealed class JobsModel(JobService jobs) : PageModel
     {
         var caller = User.ToCaller();
         Queued = queued;
-        Jobs = await jobs.JobsAsync(caller, ct);
-        Runs = await jobs.RunsAsync(caller, 50, ct);
+        Jobs = await jobs.ListJobsAsync(caller, ct);
+        Runs = await jobs.ListRunsAsync(caller, 50, ct);
     }
 
     public async Task<IActionResult> OnPostRunAsync(string job, CancellationToken ct)

@@ -10,11 +10,11 @@ public static class JobEndpoints
     {
         var api = app.MapGroup("/api/v1").WithTags("Jobs");
         api.MapGet("/jobs", async (int? limit, HttpContext http, JobService jobs, CancellationToken ct)
-            => TypedResults.Ok(await jobs.RunsAsync(http.User.ToCaller(), limit ?? 50, ct)));
+            => TypedResults.Ok(await jobs.ListRunsAsync(http.User.ToCaller(), limit ?? 50, ct)));
         api.MapGet("/jobs/schedule", async (HttpContext http, JobService jobs, CancellationToken ct)
-            => TypedResults.Ok(await jobs.JobsAsync(http.User.ToCaller(), ct)));
+            => TypedResults.Ok(await jobs.ListJobsAsync(http.User.ToCaller(), ct)));
         api.MapGet("/jobs/{id:long}", async (long id, HttpContext http, JobService jobs, CancellationToken ct)
-            => TypedResults.Ok(await jobs.RunAsync(http.User.ToCaller(), id, ct)));
+            => TypedResults.Ok(await jobs.FindRunAsync(http.User.ToCaller(), id, ct)));
         api.MapPost("/jobs/{job}/run", (string job, HttpContext http, JobService jobs, CancellationToken ct) => RequestAsync(job, http, jobs, ct));
         // API.md's name for run-now of the full recompute.
         api.MapPost("/rollups/refresh", (HttpContext http, JobService jobs, CancellationToken ct) => RequestAsync(JobService.RollupsFull, http, jobs, ct))

@@ -112,14 +112,14 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
     }
 
     /// <summary>The most recent runs, newest first.</summary>
-    public async Task<IReadOnlyList<JobRun>> RunsAsync(Caller caller, int limit = 50, CancellationToken ct = default)
+    public async Task<IReadOnlyList<JobRun>> ListRunsAsync(Caller caller, int limit = 50, CancellationToken ct = default)
     {
         EnsureCanRead(caller);
         await using var conn = await db.OpenConnectionAsync(ct);
         return (await conn.QueryAsync<JobRun>("SELECT * FROM job_runs ORDER BY id DESC LIMIT @limit", new { limit = Math.Clamp(limit, 1, 500) })).ToList();
     }
 
-    public async Task<JobRun> RunAsync(Caller caller, long id, CancellationToken ct = default)
+    public async Task<JobRun> FindRunAsync(Caller caller, long id, CancellationToken ct = default)
     {
         EnsureCanRead(caller);
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -128,7 +128,7 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
     }
 
     /// <summary>Each job with its next and previous fire times (from the shared Quartz store) and its last run.</summary>
-    public async Task<IReadOnlyList<JobInfo>> JobsAsync(Caller caller, CancellationToken ct = default)
+    public async Task<IReadOnlyList<JobInfo>> ListJobsAsync(Caller caller, CancellationToken ct = default)
     {
         EnsureCanRead(caller);
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -79,7 +79,7 @@ public sealed class JobTests(TestApp app) : IClassFixture<TestApp>
     [Fact]
     public async Task The_schedule_shows_next_fire_times_of_both_jobs()
     {
-        var jobs = await app.Get<JobService>().JobsAsync(Caller.System);
+        var jobs = await app.Get<JobService>().ListJobsAsync(Caller.System);
         Assert.Equal([JobService.RollupsFull, JobService.RollupsIncremental], jobs.Select(j => j.Job));
         var nightly = jobs[0].NextFireAt!.Value;
         Assert.Equal(2, TimeZoneInfo.ConvertTimeFromUtc(nightly, Thai.Bangkok).Hour);
