@@ -51,7 +51,7 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
         string? error = null;
         var rows = 0;
         try { rows = await work(ct); }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is not OperationCanceledException) // whatever broke, the run is recorded as failed
         {
             logger.LogError(e, "Job {Job} failed", job);
             error = e.Message;
