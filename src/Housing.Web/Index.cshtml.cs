@@ -20,6 +20,10 @@ public sealed class HomeModel(GeographyService geography) : PageModel
             Lang.T("ค้นหาและลงทะเบียนครัวเรือน นำเข้าจาก Excel", "Search and register households, import from Excel"), [Role.Admin, Role.ProvincialStaff]),
         () => new("/Households", Lang.T("ครัวเรือนในพื้นที่", "Households of your area"),
             Lang.T("ครัวเรือนที่ได้รับการสนับสนุน", "The households being helped"), [Role.Treasurer, Role.Viewer]),
+        () => new("/Rollups", Lang.T("ผลการใช้จ่ายเทียบเป้าหมาย", "Spend versus target"),
+            Lang.T("งบ จัดสรร เบิกจ่าย และบ้านที่สร้างเสร็จ จากทั้งประเทศถึงโครงการ พร้อมไฟล์ Excel", "Budget, allocated, paid and built, from the nation down to a project, with Excel workbooks"),
+            [Role.Admin, Role.ProvincialStaff, Role.Treasurer, Role.Viewer]),
+        () => new("/Jobs", Lang.T("งานเบื้องหลัง", "Background jobs"), Lang.T("รอบคำนวณสรุปผล เวลาครั้งถัดไป และสั่งทำงานทันที", "Rollup runs, next fire times, run now"), [Role.Admin, Role.ProvincialStaff]),
         () => new("/Access/Users", Lang.T("ผู้ใช้งาน", "Users"), Lang.T("เพิ่มผู้ใช้ กำหนดบทบาทและพื้นที่", "Add users, set their role and area"), [Role.Admin]),
         () => new("/Access/Audit", Lang.T("บันทึกการใช้งาน", "Audit log"), Lang.T("ใครทำอะไร เมื่อไร ก่อนและหลัง", "Who did what, when, before and after"), [Role.Admin]),
     ];

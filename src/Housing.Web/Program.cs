@@ -1,11 +1,15 @@
 using Housing;
+using Housing.Jobs;
 using Housing.Web;
 using Housing.Web.Access;
 using Housing.Web.Allocations;
 using Housing.Web.Budgets;
+using Housing.Web.Exports;
 using Housing.Web.Geography;
 using Housing.Web.Households;
 using Housing.Web.Imports;
+using Housing.Web.Jobs;
+using Housing.Web.Rollups;
 
 var command = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : null;
 var builder = WebApplication.CreateBuilder(command is null ? args : []);
@@ -14,6 +18,7 @@ if (builder.Configuration.GetValue("Housing:Logging:Json", false))
     builder.Logging.ClearProviders().AddJsonConsole(o => o.IncludeScopes = true);
 
 builder.Services.AddHousing();
+builder.Services.AddHousingJobs(builder.Configuration);
 builder.Services.AddHousingWeb(builder.Configuration);
 
 if (command is not null)
@@ -29,6 +34,9 @@ app.MapBudgetEndpoints();
 app.MapHouseholdEndpoints();
 app.MapAllocationEndpoints();
 app.MapImportEndpoints();
+app.MapRollupEndpoints();
+app.MapJobEndpoints();
+app.MapExportEndpoints();
 app.MapRazorPages();
 
 await app.RunAsync();

@@ -2,9 +2,11 @@ using Housing.Access;
 using Housing.Allocations;
 using Housing.Budgets;
 using Housing.Database;
+using Housing.Exports;
 using Housing.Geography;
 using Housing.Households;
 using Housing.Imports;
+using Housing.Rollups;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -26,6 +28,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<HouseholdService>();
         services.AddSingleton<AllocationService>();
         services.AddSingleton<HouseholdImportService>();
+        services.AddSingleton<RollupService>();
+        services.AddSingleton<ExportService>();
         return services;
     }
 }

@@ -5,14 +5,6 @@ using Npgsql;
 
 namespace Housing.Benchmarks;
 
-/// <summary>A timed scenario: <c>dotnet run -c Release --project tests/Housing.Benchmarks -- NAME [options]</c>.</summary>
-public interface IScenario
-{
-    string Name { get; }
-    string Description { get; }
-    Task RunAsync(string[] args);
-}
-
 /// <summary>What scenarios share: a private durable PostgreSQL cluster with a migrated database (geography loaded), and timing.</summary>
 public sealed class Bench : IAsyncDisposable
 {

@@ -10,12 +10,9 @@ namespace Housing.Benchmarks;
 /// COPY of the same rows into the constrained table (the ceiling). Memory: the peak heap at a tenth of the rows and
 /// at all of them should be about the same. The machine is shared, so besides wall time it prints the CPU seconds of
 /// this process and of the cluster: "quiet rows/s" is the pace when each has a core to itself.</summary>
-public sealed class ImportScenario : IScenario
+public static class ImportScenario
 {
-    public string Name => "import";
-    public string Description => "households import, CSV and XLSX (--rows 100000)";
-
-    public async Task RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args)
     {
         var rows = int.Parse(Bench.Option(args, "rows", "100000"), CultureInfo.InvariantCulture);
         await using var bench = await Bench.StartAsync();
@@ -61,6 +58,7 @@ public sealed class ImportScenario : IScenario
             Print(what, count, best!.Value.Measure);
         }
         Directory.Delete(dir, recursive: true);
+        return 0;
     }
 
     /// <summary>PostgreSQL's own binary COPY of already-made rows into the constrained households table: the ceiling.</summary>

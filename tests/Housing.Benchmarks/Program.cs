@@ -1,17 +1,16 @@
 using Housing.Benchmarks;
 
-// A dispatcher only: each scenario is one IScenario class in its own file, found here by reflection,
-// so adding one never touches this file.
-var scenarios = typeof(IScenario).Assembly.GetTypes()
-    .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IScenario).IsAssignableFrom(t))
-    .Select(t => (IScenario)Activator.CreateInstance(t)!)
-    .ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
-
-if (args.Length == 0 || !scenarios.TryGetValue(args[0], out var scenario))
+// Scenarios: dotnet run -c Release --project tests/Housing.Benchmarks -- <scenario> [arguments]
+return args.FirstOrDefault() switch
 {
-    Console.Error.WriteLine("Usage: dotnet run -c Release --project tests/Housing.Benchmarks -- <scenario> [options]");
-    foreach (var s in scenarios.Values.OrderBy(s => s.Name)) Console.Error.WriteLine($"  {s.Name,-12} {s.Description}");
+    "rollups" => await RollupBenchmark.RunAsync(args[1..]),
+    "workbook-child" => await RollupBenchmark.WorkbookChildAsync(args[1..]),
+    "import" => await ImportScenario.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("Scenarios: rollups [households, default 500000]; import [--rows 100000] [--runs 3]");
     return 2;
 }
-await scenario.RunAsync(args[1..]);
-return 0;

@@ -68,10 +68,13 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
                     Status = b.StatusCode, Title = "Bad request",
                     Detail = culture.TwoLetterISOLanguageName == "en" ? "The request could not be read: " + b.Message : "อ่านคำขอไม่ได้: " + b.Message,
                 };
-            // Text PostgreSQL cannot store (a NUL character) in any filter or field: the input is wrong, not the server.
+            // 22021: a NUL character (or another PostgreSQL cannot store) in some parameter: bad input, whichever endpoint.
             case PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire }:
-                return new ProblemDetails { Status = 400, Title = "Bad request",
-                    Detail = culture.TwoLetterISOLanguageName == "en" ? "The input contains a character that cannot be stored (NUL)." : "ข้อมูลมีอักขระที่บันทึกไม่ได้ (NUL)" };
+                return new ProblemDetails
+                {
+                    Status = 400, Title = "Bad request",
+                    Detail = culture.TwoLetterISOLanguageName == "en" ? "The request holds a character that cannot be stored (such as NUL)." : "คำขอมีอักขระที่บันทึกไม่ได้ (เช่น NUL)",
+                };
             // The database is down, restarting or refusing connections: say so, and let the client retry.
             case NpgsqlException { IsTransient: true } or TimeoutException or System.Net.Sockets.SocketException:
                 return new ProblemDetails { Status = 503, Title = "Service unavailable",

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Json;
+using Housing.Access;
+using Housing.Jobs;
+using Housing.Rollups;
+using Housing.Tests.Rollups;
+
+namespace Housing.Tests.Jobs;
+
+/// <summary>The app with its scheduler on: requested and scheduled runs, their record, and freshness after a write.</summary>
+public sealed class JobTests(TestApp app) : IClassFixture<TestApp>
+{
+    static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan within)
+    {
+        var until = DateTime.UtcNow + within;
+        while (true)
+        {
+            var value = await read();
+            if (done(value) || DateTime.UtcNow > until) return value;
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task Refresh_answers_202_with_a_run_that_the_scheduler_carries_out_and_records()
+    {
+        await new RollupSeed(app.Db, 2570).PhraeAsync();
+        var staff = await app.ClientAsync(Role.ProvincialStaff, provinces: ["54"]);
+        var response = await staff.PostAsync("/api/v1/rollups/refresh", null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<Dictionary<string, long>>())!["jobRunId"];
+        Assert.Equal($"/api/v1/jobs/{id}", response.Headers.Location!.ToString());
+
+        var run = await EventuallyAsync(() => staff.GetFromJsonAsync<JobRun>($"/api/v1/jobs/{id}")!, r => r!.Status is "succeeded" or "failed", TimeSpan.FromSeconds(20));
+        Assert.Equal("succeeded", run!.Status);
+        Assert.Equal(("rollups.full", "manual"), (run.Job, run.Trigger));
+        Assert.True(run.RowsTouched > 0);
+        Assert.NotNull(run.StartedAt);
+        Assert.True(run.FinishedAt >= run.StartedAt);
+        Assert.Equal(1, await app.Db.CountAsync("rollups", "fiscal_year = 2570 AND level = 'province' AND code = '54' AND program = 'BPP'"));
+
+        var runs = await staff.GetFromJsonAsync<List<Dictionary<string, System.Text.Json.JsonElement>>>("/api/v1/jobs");
+        var listed = runs!.Single(r => r["id"].GetInt64() == id);
+        foreach (var name in new[] { "id", "job", "startedAt", "finishedAt", "status", "error" }) Assert.True(listed.ContainsKey(name), name);
+        Assert.Equal(1, await app.Db.CountAsync("audit_log", "action = 'job.request' AND entity_id = @id", new { id = id.ToString() }));
+    }
+
+    [Fact]
+    public async Task A_write_shows_in_the_rollups_within_10_seconds()
+    {
+        var seed = new RollupSeed(app.Db, 2571);
+        var s = await seed.PhraeAsync();
+        await app.Get<RollupService>().RecomputeAllAsync();
+        await seed.PayAsync(s.Allocations[4], 777m);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var phrae = await EventuallyAsync(async () => (await app.Get<RollupService>().ListAsync(Caller.System, new RollupQuery(2571, "BPP", "province", null))).Single(r => r.Code == "54"),
+            r => r.Disbursed == 788_900m + 777m, TimeSpan.FromSeconds(10));
+        Assert.Equal(788_900m + 777m, phrae.Disbursed);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
+        Assert.True(await app.Db.CountAsync("job_runs", "job = 'rollups.incremental' AND status = 'succeeded' AND trigger = 'schedule'") > 0);
+    }
+
+    [Fact]
+    public async Task Viewers_and_treasurers_may_not_run_or_see_jobs_and_nothing_is_queued()
+    {
+        var before = await app.Db.CountAsync("job_runs", "job <> 'rollups.incremental'");
+        foreach (var client in new[] { await app.ClientAsync(Role.Viewer), await app.ClientAsync(Role.Treasurer, subdistricts: ["540101"]) })
+        {
+            var r = await client.PostAsync("/api/v1/rollups/refresh", null);
+            Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode);
+            Assert.Equal("application/problem+json", r.Content.Headers.ContentType!.MediaType);
+            Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/jobs")).StatusCode);
+        }
+        var admin = await app.ClientAsync(Role.Admin);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync("/api/v1/jobs/nothing.such/run", null)).StatusCode);
+        Assert.Equal(before, await app.Db.CountAsync("job_runs", "job <> 'rollups.incremental'"));
+    }
+
+    [Fact]
+    public async Task The_schedule_shows_next_fire_times_of_both_jobs()
+    {
+        var jobs = await app.Get<JobService>().ListJobsAsync(Caller.System);
+        Assert.Equal([JobService.RollupsFull, JobService.RollupsIncremental], jobs.Select(j => j.Job));
+        var nightly = jobs[0].NextFireAt!.Value;
+        Assert.Equal(2, TimeZoneInfo.ConvertTimeFromUtc(nightly, Thai.Bangkok).Hour);
+        Assert.True(jobs[1].NextFireAt < DateTime.UtcNow.AddSeconds(10));
+    }
+}

@@ -1,0 +1,51 @@
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Validation;
+using Housing.Access;
+using Housing.Rollups;
+using Housing.Tests.Browser;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Housing.Tests.Rollups;
+
+/// <summary>A provincial officer on a phone: drills from the nation to a project, downloads the workbook, asks for a recompute, prints.</summary>
+public sealed class RollupBrowserTests(BrowserApp app) : IClassFixture<BrowserApp>
+{
+    [Fact]
+    public async Task Staff_drill_down_to_a_project_download_the_workbook_and_print_the_bars()
+    {
+        var s = await new RollupSeed(app.Db, 2580).PhraeAsync();
+        await app.Get<RollupService>().RecomputeAllAsync();
+        var user = await app.CreateUserAsync(Role.ProvincialStaff, provinces: ["54"]);
+        var page = await app.SignedInPageAsync(user.Username);
+
+        await page.GotoAsync("/Rollups?fiscalYear=2580&program=BPP");
+        await Expect(page.GetByTestId("spend-chart").First).ToBeVisibleAsync();
+        await page.GetByTestId("children").GetByRole(AriaRole.Link, new() { Name = "แพร่" }).ClickAsync();
+        await Expect(page.Locator("h1")).ToContainTextAsync("แพร่");
+        await Expect(page.GetByTestId("current")).ToContainTextAsync("788,900.00 บาท");
+        await page.GetByTestId("children").GetByRole(AriaRole.Link).First.ClickAsync();
+        await page.GetByTestId("children").GetByRole(AriaRole.Link).First.ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/Rollups/subdistrict/{s.Subdistricts[0]}"));
+        await page.GetByTestId("children").GetByRole(AriaRole.Link).First.ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/Rollups/project/\\d+"));
+        await Expect(page.Locator("nav.crumbs a")).ToHaveCountAsync(4);
+        Assert.Equal(360, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+        await BrowserApp.ScreenshotAsync(page, "rollup-project-th-360");
+
+        await page.GotoAsync("/Rollups/province/54?fiscalYear=2580&program=BPP");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("export").ClickAsync());
+        Assert.Equal("rollup-2580-BPP-54.xlsx", download.SuggestedFilename);
+        var path = await download.PathAsync();
+        using (var doc = SpreadsheetDocument.Open(path, false))
+            Assert.Empty(new OpenXmlValidator().Validate(doc));
+
+        await page.GetByTestId("refresh").ClickAsync();
+        await Expect(page.Locator(".notice")).ToBeVisibleAsync();
+
+        await page.EmulateMediaAsync(new() { Media = Media.Print });
+        await Expect(page.GetByTestId("spend-chart").First).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("export")).ToBeHiddenAsync();
+        await BrowserApp.ScreenshotAsync(page, "rollup-province-print");
+    }
+}
