@@ -25,6 +25,8 @@ public sealed record ImportResult(int Imported, IReadOnlyList<ImportError> Error
 public sealed class HouseholdImportService(NpgsqlDataSource db)
 {
     public const int MaxReportedErrors = 1000;
+    /// <summary>How far down the header may be, below a sheet's title rows.</summary>
+    const int HeaderSearchRows = 10;
 
     /// <summary>A column of the template: the field, its Thai and English headers, and other headers offices use for it.</summary>
     public sealed record Column(string Field, Msg Header, bool Required, Msg Help, params string[] Aliases);
@@ -193,6 +195,8 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
         var staged = 0;
         int[]? map = null; // template column → file column
         string[] headers = [];
+        SheetRow? firstRow = null;
+        var titleRows = 0;
         await using var copy = await conn.BeginBinaryImportAsync(copySql, ct);
         using var rows = SheetReader.Rows(file, fileName).GetEnumerator();
         while (MoveNext(rows))
@@ -201,7 +205,18 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
             if (row.IsBlank) continue;
             if (map is null)
             {
-                (map, headers) = MapHeader(row, report.Fail);
+                // Offices often keep a title or two above the header: it is the first row naming three columns or more.
+                var (found, names) = MapHeader(row);
+                firstRow ??= row;
+                if (found.Count(i => i >= 0) < 3)
+                {
+                    if (++titleRows < HeaderSearchRows) continue;
+                    (row, (found, names)) = (firstRow.Value, MapHeader(firstRow.Value));
+                }
+                (map, headers) = (found, names);
+                for (var c = 0; c < Columns.Length; c++)
+                    if (map[c] < 0 && Columns[c].Required)
+                        report.Fail(row.Number, Columns[c].Field, "", new Msg($"ไม่พบคอลัมน์ \"{Columns[c].Header.Th}\"", $"The column \"{Columns[c].Header.En}\" is missing."));
                 if (report.Count > 0) return (0, "");
                 continue;
             }
@@ -254,24 +269,18 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
     static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type, CancellationToken ct)
         => value is null ? copy.WriteNullAsync(ct) : copy.WriteAsync(value, type, ct);
 
-    /// <summary>Which file column holds which template column; a missing required column is an error on row 1.</summary>
-    static (int[] Map, string[] Headers) MapHeader(SheetRow header, Action<int, string, string, Msg> fail)
+    /// <summary>Which file column holds which template column, and each column's header as the file writes it
+    /// (the template's Thai header where the file has none).</summary>
+    static (int[] Map, string[] Headers) MapHeader(SheetRow header)
     {
         var map = Enumerable.Repeat(-1, Columns.Length).ToArray();
-        var headers = new string[Columns.Length];
+        var headers = Columns.Select(c => c.Header.Th).ToArray();
         for (var i = 0; i < header.Cells.Length; i++)
         {
             var text = header.Cells[i];
             if (string.IsNullOrWhiteSpace(text) || !HeaderKeys.TryGetValue(Key(text), out var c) || map[c] >= 0) continue;
             map[c] = i;
             headers[c] = text.Trim();
-        }
-        for (var c = 0; c < Columns.Length; c++)
-        {
-            if (map[c] >= 0) continue;
-            headers[c] = Columns[c].Header.Th;
-            if (Columns[c].Required)
-                fail(header.Number, Columns[c].Field, "", new Msg($"ไม่พบคอลัมน์ \"{Columns[c].Header.Th}\"", $"The column \"{Columns[c].Header.En}\" is missing."));
         }
         return (map, headers);
     }

@@ -61,6 +61,20 @@ public sealed class HouseholdImportTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task Title_rows_above_the_header_and_extra_columns_are_fine()
+    {
+        var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
+        var id = Seed.NewCitizenId();
+        var csv = "ทะเบียนครัวเรือนเป้าหมาย บ้านพอเพียง ปี 2565,,,,\r\nสำนักงาน พอช. จังหวัดแพร่,,,,\r\n,,,,\r\n" +
+                  "ลำดับ,เลขประจำตัวประชาชน,ชื่อ-สกุล,บ้านเลขที่,หมู่,รหัสตำบล,จำนวนสมาชิก,รายได้,หมายเหตุ\r\n" +
+                  $"1,{CitizenId.Format(id)},นางคำ ใจดี,7,4,540107,2,\"1,500\",ติดต่อผู้ใหญ่บ้าน\r\n";
+        var response = await UploadAsync(staff, Encoding.UTF8.GetBytes(csv), "office.csv");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal((4, 1_500m), (await app.Db.ScalarAsync<int>("SELECT village_no FROM households WHERE citizen_id = @id", new { id }),
+            await app.Db.ScalarAsync<decimal>("SELECT monthly_income FROM households WHERE citizen_id = @id", new { id })));
+    }
+
+    [Fact]
     public async Task An_XLSX_with_English_headers_and_IDs_typed_as_numbers_imports()
     {
         var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
