@@ -49,7 +49,13 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
         new("housingProblem", new("สภาพปัญหาที่อยู่อาศัย", "Housing problem"), false, new("ไม่เกิน 1,000 ตัวอักษร", "At most 1,000 characters"), "ปัญหาที่อยู่อาศัย"),
         new("landTenure", new("สถานะการถือครองที่ดิน", "Land tenure"), false,
             new("เป็นเจ้าของ, เช่า, อาศัยโดยได้รับอนุญาต, ที่ดินสาธารณะ/ที่ดินรัฐ, บุกรุก, อื่น ๆ", "owned, rented, permitted, public land, encroached, other"), "สถานะที่ดิน", "การถือครองที่ดิน", "tenure"),
+        // Many offices write the place by name: subdistrict with its district stand in for the code.
+        new("subdistrictName", new("ตำบล", "Subdistrict"), false,
+            new("ใช้แทนรหัสตำบลได้ คู่กับอำเภอ", "May stand in for the code, with the district"), "ตำบล/แขวง", "แขวง", "tambon"),
+        new("districtName", new("อำเภอ", "District"), false, new("คู่กับตำบล", "With the subdistrict"), "อำเภอ/เขต", "เขต", "amphoe"),
     ];
+
+    const int CodeColumn = 4, SubdistrictNameColumn = 10, DistrictNameColumn = 11;
 
     static string Key(string header) => new(header.Trim().ToLowerInvariant().Where(c => !char.IsWhiteSpace(c) && c is not ('.' or '-' or '_' or '(' or ')' or '\'' or '/' or ':')).ToArray());
 
@@ -100,7 +106,7 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
         file.Position = 0;
 
         await using var conn = await db.OpenConnectionAsync(ct);
-        var subdistricts = (await conn.QueryAsync<string>("SELECT code FROM subdistricts")).ToHashSet();
+        var places = await Places.LoadAsync(conn);
 
         // The usual case, a clean file: rows go straight into the register as they are read, so PostgreSQL files
         // them while the next are parsed. The first bad row, or a citizen ID the unique key refuses, ends this
@@ -113,18 +119,18 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
                 var (imported, _) = await StreamAsync(conn, """
                     COPY households (created_by, citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
                                      vulnerabilities, housing_problem, land_tenure) FROM STDIN (FORMAT BINARY)
-                    """, file, fileName, caller, subdistricts, report, stopAtFirstError: true, ct);
+                    """, file, fileName, caller, places, report, stopAtFirstError: true, ct);
                 if (report.Count == 0) return await FinishAsync(conn, tx, caller, fileName, imported, ct);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation) { }
         }
         file.Position = 0;
-        return await ImportThoroughlyAsync(conn, file, fileName, caller, subdistricts, ct);
+        return await ImportThoroughlyAsync(conn, file, fileName, caller, places, ct);
     }
 
     /// <summary>Stages every good row in a temporary table with its row number, then finds duplicates (within the
     /// file and against the register) in SQL, so the list is complete and nothing is held in memory.</summary>
-    async Task<ImportResult> ImportThoroughlyAsync(NpgsqlConnection conn, Stream file, string fileName, Caller caller, HashSet<string> subdistricts,
+    async Task<ImportResult> ImportThoroughlyAsync(NpgsqlConnection conn, Stream file, string fileName, Caller caller, Places places,
         CancellationToken ct)
     {
         var report = new Report();
@@ -138,7 +144,7 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
         var (_, column) = await StreamAsync(conn, """
             COPY household_import (row_no, citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income,
                                    vulnerabilities, housing_problem, land_tenure) FROM STDIN (FORMAT BINARY)
-            """, file, fileName, caller, subdistricts, report, stopAtFirstError: false, ct);
+            """, file, fileName, caller, places, report, stopAtFirstError: false, ct);
         if (report.Count > 0) return report.Result;
 
         // The share lock keeps others from registering the same person between this check and the insert
@@ -188,7 +194,7 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
     /// <summary>Reads, checks and binary-COPYs the rows. The COPY's first column is the row number (staging) or the
     /// caller as created_by (the register); the rest are the household's. Returns the rows sent and the citizen ID's
     /// column as the file names it; on errors the COPY is left unfinished, which cancels it.</summary>
-    static async Task<(int Staged, string IdColumn)> StreamAsync(NpgsqlConnection conn, string copySql, Stream file, string fileName, Caller caller, HashSet<string> subdistricts,
+    static async Task<(int Staged, string IdColumn)> StreamAsync(NpgsqlConnection conn, string copySql, Stream file, string fileName, Caller caller, Places places,
         Report report, bool stopAtFirstError, CancellationToken ct)
     {
         var staging = copySql.Contains("row_no", StringComparison.Ordinal);
@@ -214,13 +220,14 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
                     (row, (found, names)) = (firstRow.Value, MapHeader(firstRow.Value));
                 }
                 (map, headers) = (found, names);
+                var byName = map[SubdistrictNameColumn] >= 0 && map[DistrictNameColumn] >= 0;
                 for (var c = 0; c < Columns.Length; c++)
-                    if (map[c] < 0 && Columns[c].Required)
+                    if (map[c] < 0 && Columns[c].Required && !(c == CodeColumn && byName))
                         report.Fail(row.Number, Columns[c].Field, "", new Msg($"ไม่พบคอลัมน์ \"{Columns[c].Header.Th}\"", $"The column \"{Columns[c].Header.En}\" is missing."));
                 if (report.Count > 0) return (0, "");
                 continue;
             }
-            var household = Parse(row, map, headers, caller, subdistricts, report.Fail);
+            var household = Parse(row, map, headers, caller, places, report.Fail);
             // After the first bad row nothing will be written, so stop sending rows; keep checking for the error list.
             if (household is null || report.Count > 0)
             {
@@ -286,7 +293,7 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
     }
 
     /// <summary>One row to a household, judged by the register's own rules; null when the row has errors.</summary>
-    static RegisterHousehold? Parse(SheetRow row, int[] map, string[] headers, Caller caller, HashSet<string> subdistricts,
+    static RegisterHousehold? Parse(SheetRow row, int[] map, string[] headers, Caller caller, Places places,
         Action<int, string, string, Msg> fail)
     {
         string? Cell(int c) => map[c] >= 0 && map[c] < row.Cells.Length && !string.IsNullOrWhiteSpace(row.Cells[map[c]]) ? row.Cells[map[c]]!.Trim() : null;
@@ -311,7 +318,14 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
             && decimal.TryParse(citizenId, NumberStyles.Float, CultureInfo.InvariantCulture, out var asNumber))
             citizenId = asNumber.ToString("0", CultureInfo.InvariantCulture);
         var villageNo = Int(3);
-        var subdistrict = Cell(4);
+        var subdistrict = Cell(CodeColumn);
+        var unplaced = false;
+        if (subdistrict is null && Cell(SubdistrictNameColumn) is { } placeName)
+        {
+            var (code, problem) = places.Find(Cell(DistrictNameColumn), placeName, caller);
+            if (code is null) { unplaced = true; Bad(SubdistrictNameColumn, problem!.Value); }
+            subdistrict = code;
+        }
         var members = Int(5);
         decimal? income = null;
         if (Cell(6) is { } incomeText)
@@ -341,9 +355,59 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
             var c = Array.FindIndex(Columns, x => x.Field == field);
             if (!unparsed[c]) Bad(c, message);
         }
-        if (subdistrict is not null && !subdistricts.Contains(subdistrict)) Bad(4, new Msg("ไม่พบรหัสตำบลนี้", "There is no subdistrict with this code."));
-        else if (subdistrict is null) Bad(4, new Msg("กรุณากรอกรหัสตำบล", "The subdistrict code is required."));
-        else if (!caller.CanManage(subdistrict)) Bad(4, new Msg("ตำบลนี้อยู่นอกพื้นที่ของคุณ", "This subdistrict is outside your area."));
+        if (subdistrict is not null && !places.Codes.Contains(subdistrict)) Bad(CodeColumn, new Msg("ไม่พบรหัสตำบลนี้", "There is no subdistrict with this code."));
+        else if (subdistrict is null && !unplaced) Bad(CodeColumn, new Msg("กรุณากรอกรหัสตำบล", "The subdistrict code is required."));
+        else if (subdistrict is not null && !caller.CanManage(subdistrict)) Bad(CodeColumn, new Msg("ตำบลนี้อยู่นอกพื้นที่ของคุณ", "This subdistrict is outside your area."));
         return ok ? household : null;
+    }
+
+    /// <summary>Every subdistrict code, and the codes by district and subdistrict name (Thai or English, with or
+    /// without "อ."/"ต." and the like): a few thousand rows, loaded once per import.</summary>
+    sealed class Places
+    {
+        public HashSet<string> Codes { get; } = [];
+        readonly Dictionary<string, List<string>> byName = new(StringComparer.OrdinalIgnoreCase);
+
+        static readonly string[] Prefixes = ["อำเภอ", "อ.", "เขต", "ตำบล", "ต.", "แขวง", "amphoe", "tambon", "khet", "khwaeng"];
+
+        static string Name(string? name)
+        {
+            var n = (name ?? "").Trim();
+            foreach (var p in Prefixes)
+                if (n.StartsWith(p, StringComparison.OrdinalIgnoreCase)) { n = n[p.Length..]; break; }
+            return Key(n);
+        }
+
+        public static async Task<Places> LoadAsync(NpgsqlConnection conn)
+        {
+            var places = new Places();
+            foreach (var s in await conn.QueryAsync<(string Code, string NameTh, string NameEn, string DistrictTh, string DistrictEn)>("""
+                SELECT s.code, s.name_th, s.name_en, d.name_th, d.name_en FROM subdistricts s JOIN districts d ON d.code = s.district_code
+                """))
+            {
+                places.Codes.Add(s.Code);
+                foreach (var key in new[] { Name(s.DistrictTh) + "|" + Name(s.NameTh), Name(s.DistrictEn) + "|" + Name(s.NameEn) }.Distinct())
+                {
+                    if (!places.byName.TryGetValue(key, out var codes)) places.byName[key] = codes = [];
+                    codes.Add(s.Code);
+                }
+            }
+            return places;
+        }
+
+        /// <summary>The one subdistrict of that name in that district within the caller's area, or why there is none.</summary>
+        public (string? Code, Msg? Problem) Find(string? district, string subdistrict, Caller caller)
+        {
+            if (district is null) return (null, new Msg("ระบุตำบลด้วยชื่อต้องมีอำเภอด้วย", "A subdistrict given by name needs its district."));
+            var all = byName.GetValueOrDefault(Name(district) + "|" + Name(subdistrict)) ?? [];
+            var mine = all.Where(caller.CanManage).ToList();
+            return mine.Count switch
+            {
+                1 => (mine[0], null),
+                > 1 => (null, new Msg("มีตำบลชื่อนี้ในอำเภอชื่อนี้มากกว่าหนึ่งแห่ง กรุณาใส่รหัสตำบล", "More than one subdistrict has this name in a district of this name: give the code.")),
+                _ when all.Count > 0 => (null, new Msg("ตำบลนี้อยู่นอกพื้นที่ของคุณ", "This subdistrict is outside your area.")),
+                _ => (null, new Msg($"ไม่พบตำบล \"{subdistrict}\" ในอำเภอ \"{district}\"", $"There is no subdistrict \"{subdistrict}\" in the district \"{district}\".")),
+            };
+        }
     }
 }

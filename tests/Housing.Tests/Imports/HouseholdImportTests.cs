@@ -75,6 +75,27 @@ public sealed class HouseholdImportTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task A_subdistrict_may_be_given_by_name_with_its_district_in_Thai_or_English()
+    {
+        var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
+        var ids = Enumerable.Range(0, 3).Select(_ => Seed.NewCitizenId()).ToArray();
+        string Line(string id, string subdistrict, string district) => $"{id},ก ข,1,2,100,{subdistrict},{district}\r\n";
+        const string header = "เลขประจำตัวประชาชน,ชื่อ-สกุลหัวหน้าครัวเรือน,บ้านเลขที่,จำนวนสมาชิก,รายได้,ตำบล,อำเภอ\r\n";
+        var bad = await Seed.ProblemAsync(await UploadAsync(staff, Encoding.UTF8.GetBytes(header + Line(ids[0], "ในเวียง", "เมืองแพร่")
+            + Line(ids[1], "ไม่มีจริง", "เมืองแพร่") + Line(ids[2], "ปากเพรียว", "เมืองสระบุรี")), "names.csv", "en-GB"), HttpStatusCode.BadRequest);
+        Assert.Equal(
+        [
+            (3, "subdistrictName", "There is no subdistrict \"ไม่มีจริง\" in the district \"เมืองแพร่\"."),
+            (4, "subdistrictName", "This subdistrict is outside your area."),
+        ], Errors(bad));
+
+        var ok = await UploadAsync(staff, Encoding.UTF8.GetBytes(header + Line(ids[0], "ต.ในเวียง", "อ.เมืองแพร่") + Line(ids[1], "Na Chak", "Mueang Phrae")), "names.csv");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(["540101", "540102"], await app.Db.QueryAsync<string>(
+            "SELECT subdistrict_code FROM households WHERE citizen_id = ANY(@ids) ORDER BY subdistrict_code", new { ids }));
+    }
+
+    [Fact]
     public async Task An_XLSX_with_English_headers_and_IDs_typed_as_numbers_imports()
     {
         var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
