@@ -2,6 +2,10 @@ using Housing;
 using Housing.Web;
 using Housing.Web.Access;
 using Housing.Web.Geography;
+using Housing.Web.Transfers;
+using Housing.Web.Disbursements;
+using Housing.Web.Ledgers;
+using Housing.Web.Milestones;
 
 var command = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : null;
 var builder = WebApplication.CreateBuilder(command is null ? args : []);
@@ -21,6 +25,10 @@ app.UseHousingPipeline();
 app.MapHealth();
 app.MapAccessEndpoints();
 app.MapGeographyEndpoints();
+app.MapTransferEndpoints();
+app.MapDisbursementEndpoints();
+app.MapLedgerEndpoints();
+app.MapMilestoneEndpoints();
 app.MapRazorPages();
 
 await app.RunAsync();

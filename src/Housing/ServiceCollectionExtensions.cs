@@ -17,6 +17,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<UserService>();
         services.AddSingleton<GeographyService>();
+        services.AddSingleton<Transfers.TransferService>();
+        services.AddSingleton<Disbursements.DisbursementService>();
+        services.AddSingleton<Ledgers.LedgerService>();
+        services.AddSingleton<Milestones.MilestoneService>();
         return services;
     }
 }
