@@ -11,7 +11,9 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
-        var problem = ToProblem(exception, CultureInfo.CurrentUICulture);
+        // The culture middleware runs inside this handler, so its async-local culture is gone by now: read the request's.
+        var culture = http.Features.Get<Microsoft.AspNetCore.Localization.IRequestCultureFeature>()?.RequestCulture.UICulture ?? CultureInfo.CurrentUICulture;
+        var problem = ToProblem(exception, culture);
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);

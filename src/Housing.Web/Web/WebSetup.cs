@@ -13,7 +13,8 @@ namespace Housing.Web;
 public static class WebSetup
 {
     public const string SmartScheme = "cookie-or-bearer";
-    public static readonly CultureInfo[] Cultures = [Thai.ThaiCulture, Thai.EnglishCulture];
+    // Neutral "th"/"en" too, so Accept-Language: en-US (falling back to "en") is understood.
+    public static readonly CultureInfo[] Cultures = [Thai.ThaiCulture, Thai.EnglishCulture, CultureInfo.GetCultureInfo("th"), CultureInfo.GetCultureInfo("en")];
 
     public static IServiceCollection AddHousingWeb(this IServiceCollection services, IConfiguration config)
     {
@@ -23,6 +24,9 @@ public static class WebSetup
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier;
         });
         services.AddExceptionHandler<ProblemMapper>();
+        // Thai text goes out as text, not as &#xE1B; entities (the default encoder allows Latin only).
+        services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
+            o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         services.AddOpenApi();
         services.AddRazorPages(o =>
         {

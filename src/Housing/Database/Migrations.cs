@@ -47,7 +47,7 @@ public static class Migrations
     /// <summary>Applies what is missing; refuses to go on when an applied file was edited. Returns the number applied.</summary>
     public static async Task<int> ApplyAsync(NpgsqlDataSource db, ILogger logger, IReadOnlyList<Migration>? migrations = null, CancellationToken ct = default)
     {
-        migrations ??= Embedded();
+        migrations = (migrations ?? Embedded()).OrderBy(m => m.Version).ToList();
         var duplicate = migrations.GroupBy(m => m.Version).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new InvalidOperationException($"Two migrations share number {duplicate.Key}: {string.Join(", ", duplicate.Select(m => m.Name))}");

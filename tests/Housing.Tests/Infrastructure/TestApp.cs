@@ -38,8 +38,12 @@ public class TestApp : IAsyncLifetime
             foreach (var (k, v) in Settings) b.UseSetting(k, v);
             ConfigureWebHost(b);
         });
-        _ = Factory.Server; // starts the app: the database is migrated before the first request
+        Start(Factory);
     }
+
+    /// <summary>Starts the app (in memory; the browser fixture starts it on Kestrel): the database is
+    /// migrated before the first request.</summary>
+    protected virtual void Start(WebApplicationFactory<Program> app) => _ = app.Server;
 
     protected virtual void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) { }
 

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Housing.Access;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Housing.Tests.Access;
+
+public sealed class SignInTests(TestApp app) : IClassFixture<TestApp>
+{
+    static async Task<JsonElement> Problem(HttpResponseMessage r)
+    {
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType!.MediaType);
+        return await r.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    [Fact]
+    public async Task Without_a_token_every_API_endpoint_but_sign_in_answers_401()
+    {
+        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(endpoints);
+        var anonymous = Anonymous();
+        var client = app.Anonymous();
+        foreach (var e in endpoints)
+        {
+            var path = Regex.Replace(e.RoutePattern.RawText!, "{[^}]+}", "1");
+            foreach (var method in e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
+            {
+                var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = JsonContent.Create(new { }) });
+                var expected = anonymous.Contains($"{method} {e.RoutePattern.RawText}") ? response.StatusCode : HttpStatusCode.Unauthorized;
+                Assert.True(expected == response.StatusCode, $"{method} {path} answered {(int)response.StatusCode}");
+            }
+        }
+        HashSet<string> Anonymous() => endpoints.Where(e => e.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => $"{m} {e.RoutePattern.RawText}")).ToHashSet();
+    }
+
+    [Fact]
+    public async Task Only_sign_in_health_and_the_OpenAPI_document_are_open()
+    {
+        var client = app.Anonymous();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+        var openapi = await client.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        Assert.True(openapi.GetProperty("paths").TryGetProperty("/api/v1/provinces", out _));
+        var anonymousApi = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal) && e.Metadata.GetMetadata<IAllowAnonymous>() is not null)
+            .Select(e => e.RoutePattern.RawText).ToList();
+        Assert.Equal(["/api/v1/auth/token"], anonymousApi);
+    }
+
+    [Fact]
+    public async Task A_token_signs_the_API_in_and_expires_when_it_says()
+    {
+        var user = await app.CreateUserAsync(Role.Viewer);
+        var client = app.Anonymous();
+        var before = DateTimeOffset.UtcNow;
+        var body = await (await client.PostAsJsonAsync("/api/v1/auth/token", new { username = user.Username, password = TestApp.Password })).Content.ReadFromJsonAsync<JsonElement>();
+        var expiresAt = body.GetProperty("expiresAt").GetDateTimeOffset();
+        Assert.InRange(expiresAt, before.AddMinutes(59), DateTimeOffset.UtcNow.AddMinutes(61));
+        client.DefaultRequestHeaders.Authorization = new("Bearer", body.GetProperty("accessToken").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/provinces")).StatusCode);
+
+        client.DefaultRequestHeaders.Authorization = new("Bearer", body.GetProperty("accessToken").GetString() + "x");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/provinces")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_401_and_five_in_a_row_lock_the_account_even_for_the_right_one()
+    {
+        var user = await app.CreateUserAsync(Role.Viewer);
+        var client = app.Anonymous();
+        for (var i = 1; i <= 4; i++)
+        {
+            var r = await client.PostAsJsonAsync("/api/v1/auth/token", new { username = user.Username, password = "wrong-password" });
+            Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+            Assert.Equal("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", (await Problem(r)).GetProperty("detail").GetString());
+        }
+        var fifth = await client.PostAsJsonAsync("/api/v1/auth/token", new { username = user.Username, password = "wrong-password" });
+        Assert.Equal(HttpStatusCode.Unauthorized, fifth.StatusCode);
+        Assert.True((await Problem(fifth)).GetProperty("locked").GetBoolean());
+
+        var english = new HttpRequestMessage(HttpMethod.Post, "/api/v1/auth/token") { Content = JsonContent.Create(new { username = user.Username, password = TestApp.Password }) };
+        english.Headers.AcceptLanguage.ParseAdd("en");
+        var right = await client.SendAsync(english);
+        Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
+        var problem = await Problem(right);
+        Assert.StartsWith("This account is locked after repeated failed sign-ins.", problem.GetProperty("detail").GetString());
+        Assert.Equal(1, await app.Db.CountAsync("audit_log", "action = 'user.locked' AND entity_id = @id", new { id = user.UserId.ToString() }));
+    }
+
+    [Fact]
+    public async Task An_unknown_user_gets_the_same_answer_as_a_wrong_password()
+    {
+        var r = await app.Anonymous().PostAsJsonAsync("/api/v1/auth/token", new { username = "nobody-here", password = "whatever-it-is" });
+        Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+        Assert.Equal("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", (await Problem(r)).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task The_sign_in_page_sets_a_cookie_that_opens_pages_and_the_API()
+    {
+        var user = await app.CreateUserAsync(Role.ProvincialStaff, provinces: ["54"]);
+        var client = app.Anonymous();
+        var redirect = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, redirect.StatusCode);
+        Assert.StartsWith("http://localhost/Access/SignIn", redirect.Headers.Location!.ToString());
+
+        var form = await client.GetStringAsync("/Access/SignIn");
+        var token = Regex.Match(form, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.NotEmpty(token);
+        var post = await client.PostAsync("/Access/SignIn", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = user.Username, ["password"] = TestApp.Password, ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, post.StatusCode);
+        var cookie = post.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("housing.auth=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
+
+        var home = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        Assert.Contains("เจ้าหน้าที่ พอช. จังหวัด", await home.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/provinces")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_sign_in_post_without_the_anti_forgery_token_is_refused()
+    {
+        var user = await app.CreateUserAsync(Role.Viewer);
+        var r = await app.Anonymous().PostAsync("/Access/SignIn", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = user.Username, ["password"] = TestApp.Password,
+        }));
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.False(r.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("housing.auth=", StringComparison.Ordinal)));
+    }
+}
