@@ -11,9 +11,11 @@ public static class TransferEndpoints
         api.MapPost("/projects/{id:long}/transfers", RecordAsync);
     }
 
-    static async Task<Created<TransferView>> RecordAsync(long id, RecordTransfer body, HttpContext http, TransferService transfers, CancellationToken ct)
+    /// <summary>201 for a new tranche; 200 with the first answer when the same reference, amount and date come again.</summary>
+    static async Task<Results<Created<TransferView>, Ok<TransferView>>> RecordAsync(long id, RecordTransfer body, HttpContext http, TransferService transfers,
+        CancellationToken ct)
     {
-        var row = await transfers.RecordAsync(http.User.ToCaller(), id, body, ct);
-        return TypedResults.Created($"/api/v1/projects/{id}/ledger", row);
+        var (row, replayed) = await transfers.RecordAsync(http.User.ToCaller(), id, body, ct);
+        return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/projects/{id}/ledger", row);
     }
 }

@@ -17,9 +17,6 @@ public sealed record ReverseDisbursement(string? Reason);
 public sealed record DisbursementView(long Id, long AllocationId, long ProjectId, decimal Amount, DateOnly PaidOn, string Payee,
     string PayeeType, string Method, string? ReceiptNo, string? Note, long? ReversesId, string? Reason, DateTime CreatedAt);
 
-/// <summary>The answer to a payment: <see cref="Replayed"/> when the idempotency key was seen before and nothing was written.</summary>
-public sealed record Recorded(DisbursementView Disbursement, bool Replayed);
-
 /// <summary>
 /// Payments out of a project's cash to a household or a supplier, and their reversals. The ledger is
 /// append-only (a trigger refuses UPDATE and DELETE), so a correction is a new negative row.
@@ -38,7 +35,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
 
     sealed record Existing(string? RequestHash, long Id);
 
-    public async Task<Recorded> RecordAsync(Caller caller, long allocationId, RecordDisbursement cmd, string? idempotencyKey, CancellationToken ct = default)
+    public async Task<Saved<DisbursementView>> RecordAsync(Caller caller, long allocationId, RecordDisbursement cmd, string? idempotencyKey, CancellationToken ct = default)
     {
         var payeeType = string.IsNullOrWhiteSpace(cmd.PayeeType) ? "household" : cmd.PayeeType.Trim();
         var method = string.IsNullOrWhiteSpace(cmd.Method) ? "transfer" : cmd.Method.Trim();
@@ -70,7 +67,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
                 if (seen.RequestHash != hash)
                     throw new Conflict("Idempotency-Key นี้ใช้กับรายการอื่นไปแล้ว", "This Idempotency-Key was already used for a different payment.")
                         { Extensions = { ["disbursementId"] = seen.Id } };
-                return new Recorded(await conn.QuerySingleAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE id = @Id", new { seen.Id }, tx), true);
+                return new Saved<DisbursementView>(await conn.QuerySingleAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE id = @Id", new { seen.Id }, tx), true);
             }
         }
         if (a.Cancelled) throw new Conflict("การจัดสรรนี้ถูกยกเลิกแล้ว จ่ายเงินไม่ได้", "This allocation is cancelled: it takes no payments.");
@@ -95,7 +92,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
             }, tx);
         await Audit.WriteAsync(conn, tx, caller, "disbursement.record", "disbursement", row.Id, null, row, ct);
         await tx.CommitAsync(ct);
-        return new Recorded(row, false);
+        return new Saved<DisbursementView>(row, false);
     }
 
     /// <summary>A correction: a new row of the opposite amount, dated today, with a reason. A payment is reversed at most once.</summary>

@@ -15,9 +15,6 @@ public sealed record MilestoneView(long Id, long AllocationId, string Stage, sho
     public IReadOnlyList<PhotoView> Photos { get; init; } = [];
 }
 
-/// <summary>An answer that may be a repeat of an earlier request (a double tap): then nothing was written.</summary>
-public sealed record Saved<T>(T Value, bool Replayed);
-
 public sealed record Photo(string ContentType, byte[] Content);
 
 /// <summary>Construction progress per home, stage by stage in the fixed order, with up to 5 photos each.

@@ -26,11 +26,13 @@ public static class MoneySeed
     {
         await using var conn = await db.OpenConnectionAsync();
         var n = Interlocked.Increment(ref counter);
-        // A fiscal year of its own per home keeps the one-budget-per-program-year-province rule out of the way.
+        // Each project gets a budget of its own fiscal year, out of the way of the one-budget-per-program-year-province rule.
         var budgetId = await conn.ExecuteScalarAsync<long>("""
             INSERT INTO budgets (program, fiscal_year, province_code, target_households, amount)
-            VALUES ('BPP', 2540 + @year, left(@subdistrict, 2), 65, 99999999) RETURNING id
-            """, new { year = n % 160, subdistrict });
+            SELECT 'BPP', coalesce(max(fiscal_year), 2540) + 1, left(@subdistrict, 2), 65, 99999999
+            FROM budgets WHERE province_code = left(@subdistrict, 2)
+            RETURNING id
+            """, new { subdistrict });
         var projectId = await conn.ExecuteScalarAsync<long>("""
             INSERT INTO projects (budget_id, subdistrict_code, name, target_households, amount)
             VALUES (@budgetId, @subdistrict, @name, 65, @projectAmount) RETURNING id

@@ -35,6 +35,20 @@ public sealed class TransferApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task The_same_reference_again_is_recorded_once_and_with_other_figures_is_a_409()
+    {
+        var home = await MoneySeed.HomeAsync(app.Db);
+        var client = await app.ClientAsync(Role.Treasurer, subdistricts: ["540101"]);
+        var url = $"/api/v1/projects/{home.ProjectId}/transfers";
+        var first = await client.PostAsJsonAsync(url, new { amount = 10_000m, receivedOn = "2022-01-20", reference = "CODI-1" });
+        var again = await client.PostAsJsonAsync(url, new { amount = 10_000.00m, receivedOn = "2022-01-20", reference = " CODI-1 " });
+        var other = await client.PostAsJsonAsync(url, new { amount = 9_000m, receivedOn = "2022-01-20", reference = "CODI-1" });
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK, HttpStatusCode.Conflict), (first.StatusCode, again.StatusCode, other.StatusCode));
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
+        Assert.Equal(1, await app.Db.CountAsync("transfers", "project_id = @ProjectId", home));
+    }
+
+    [Fact]
     public async Task Only_the_treasurers_of_the_subdistrict_record_transfers()
     {
         var home = await MoneySeed.HomeAsync(app.Db);
