@@ -1,1 +1,18 @@
-﻿Console.WriteLine("Hello, World!");
+namespace Housing.Benchmarks;
+
+/// <summary>Scenarios: <c>dotnet run -c Release --project tests/Housing.Benchmarks -- &lt;scenario&gt; [options]</c>.
+/// Not top-level statements: their generated Program class would clash with the web app's.</summary>
+public static class Benchmarks
+{
+    public static async Task<int> Main(string[] args) => args.FirstOrDefault() switch
+    {
+        "payments" => await PaymentsBenchmark.RunAsync(args[1..]),
+        _ => Usage(),
+    };
+
+    static int Usage()
+    {
+        Console.Error.WriteLine("Scenarios: payments [--clients 16] [--seconds 10] [--projects 100] [--homes 50] [--fast]");
+        return 2;
+    }
+}

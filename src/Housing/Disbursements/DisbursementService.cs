@@ -31,9 +31,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
     const string Columns = "id, allocation_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, note, reverses_id, reason, created_at";
 
     sealed record Locked(long AllocationId, long ProjectId, string SubdistrictCode, decimal Amount, bool Cancelled, string HeadName,
-        decimal Paid, decimal Cash);
-
-    sealed record Existing(string? RequestHash, long Id);
+        decimal Paid, decimal Cash, long? SeenId, string? SeenHash);
 
     public async Task<Saved<DisbursementView>> RecordAsync(Caller caller, long allocationId, RecordDisbursement cmd, string? idempotencyKey, CancellationToken ct = default)
     {
@@ -56,19 +54,14 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var a = await LockAsync(conn, tx, caller, allocationId, ct);
-        if (key is not null)
+        // The project row is locked first, so a concurrent request with this key waits, then finds the first one's row.
+        var a = await LockAsync(conn, tx, caller, allocationId, key, ct);
+        if (a.SeenId is long seenId)
         {
-            // The project row is locked, so a concurrent request with this key waits here and then finds the first one's row.
-            var seen = await conn.QuerySingleOrDefaultAsync<Existing>(
-                "SELECT request_hash, id FROM disbursements WHERE project_id = @ProjectId AND idempotency_key = @key", new { a.ProjectId, key }, tx);
-            if (seen is not null)
-            {
-                if (seen.RequestHash != hash)
-                    throw new Conflict("Idempotency-Key นี้ใช้กับรายการอื่นไปแล้ว", "This Idempotency-Key was already used for a different payment.")
-                        { Extensions = { ["disbursementId"] = seen.Id } };
-                return new Saved<DisbursementView>(await conn.QuerySingleAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE id = @Id", new { seen.Id }, tx), true);
-            }
+            if (a.SeenHash != hash)
+                throw new Conflict("Idempotency-Key นี้ใช้กับรายการอื่นไปแล้ว", "This Idempotency-Key was already used for a different payment.")
+                    { Extensions = { ["disbursementId"] = seenId } };
+            return new Saved<DisbursementView>(await conn.QuerySingleAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE id = @seenId", new { seenId }, tx), true);
         }
         if (a.Cancelled) throw new Conflict("การจัดสรรนี้ถูกยกเลิกแล้ว จ่ายเงินไม่ได้", "This allocation is cancelled: it takes no payments.");
         var amount = cmd.Amount!.Value;
@@ -103,7 +96,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         await using var tx = await conn.BeginTransactionAsync(ct);
         var allocationId = await conn.ExecuteScalarAsync<long?>("SELECT allocation_id FROM disbursements WHERE id = @disbursementId", new { disbursementId }, tx)
             ?? throw NotFoundPayment(disbursementId);
-        await LockAsync(conn, tx, caller, allocationId, ct, () => NotFoundPayment(disbursementId));
+        await LockAsync(conn, tx, caller, allocationId, null, ct, () => NotFoundPayment(disbursementId));
         var original = await conn.QuerySingleAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE id = @disbursementId", new { disbursementId }, tx);
         if (original.ReversesId is not null)
             throw new Conflict("รายการนี้เป็นการกลับรายการอยู่แล้ว กลับซ้ำไม่ได้", "This entry is itself a reversal; it cannot be reversed.");
@@ -136,9 +129,10 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         return (await conn.QueryAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE allocation_id = @allocationId ORDER BY id", new { allocationId })).ToList();
     }
 
-    /// <summary>Locks the project row, then the allocation row (always this order), and reads the sums the limits need.
-    /// Each statement takes a fresh snapshot, so the sums read after the project lock include every earlier writer's rows.</summary>
-    static async Task<Locked> LockAsync(NpgsqlConnection conn, IDbTransaction tx, Caller caller, long allocationId, CancellationToken ct,
+    /// <summary>Locks the project row, then the allocation row (always this order), and reads the sums the limits need and
+    /// the payment already made with this idempotency key, if any. Each statement takes a fresh snapshot, so what the second
+    /// reads after the project lock includes every earlier writer's rows (all of them held that lock).</summary>
+    static async Task<Locked> LockAsync(NpgsqlConnection conn, IDbTransaction tx, Caller caller, long allocationId, string? key, CancellationToken ct,
         Func<NotFound>? notFound = null)
     {
         notFound ??= () => AllocationNotFound(allocationId);
@@ -154,11 +148,13 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
                    h.head_name,
                    (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
                    (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.project_id = a.project_id)
-                 - (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.project_id = a.project_id) AS cash
+                 - (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.project_id = a.project_id) AS cash,
+                   seen.id AS seen_id, seen.request_hash AS seen_hash
             FROM allocations a JOIN households h ON h.id = a.household_id
+                 LEFT JOIN disbursements seen ON seen.project_id = a.project_id AND seen.idempotency_key = @key
             WHERE a.id = @allocationId
             FOR UPDATE OF a
-            """, new { allocationId, project.SubdistrictCode }, tx);
+            """, new { allocationId, project.SubdistrictCode, key }, tx);
     }
 
     /// <summary>What makes two requests "the same payment": every field, normalised (1000 and 1000.00 are one amount).</summary>
