@@ -13,6 +13,9 @@ public sealed class HomeModel(GeographyService geography) : PageModel
     [
         () => new("/Geography", Lang.T("จังหวัด อำเภอ ตำบล", "Provinces, districts, subdistricts"),
             Lang.T("รายชื่อพื้นที่ทั้ง 77 จังหวัด พร้อมรหัสกรมการปกครอง", "All 77 provinces with their Ministry of Interior codes"), [Role.Admin, Role.ProvincialStaff, Role.Treasurer, Role.Viewer]),
+        () => new("/Ledgers", Lang.T("โครงการของฉัน: เงินและความคืบหน้า", "My projects: money and progress"),
+            Lang.T("รับเงินโอน บันทึกการจ่าย สมุดเงินสด ความคืบหน้าพร้อมรูป", "Money received, payments, the cash book, progress with photos"),
+            [Role.Treasurer, Role.Admin, Role.ProvincialStaff, Role.Viewer]),
         () => new("/Access/Users", Lang.T("ผู้ใช้งาน", "Users"), Lang.T("เพิ่มผู้ใช้ กำหนดบทบาทและพื้นที่", "Add users, set their role and area"), [Role.Admin]),
     ];
 

@@ -57,20 +57,34 @@ public sealed class LedgerService(NpgsqlDataSource db)
         return await ReadProjectAsync(conn, caller, projectId);
     }
 
+    const string AllocationSql = """
+        SELECT a.id, a.household_id, h.head_name, h.house_no, h.village_no, a.work_type, a.amount,
+               (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
+               a.cancelled_at IS NOT NULL AS cancelled,
+               (SELECT m.stage FROM milestones m WHERE m.allocation_id = a.id ORDER BY m.stage_order DESC LIMIT 1) AS last_stage
+        FROM allocations a JOIN households h ON h.id = a.household_id
+        """;
+
     /// <summary>The homes of a project with what each has been paid and the last milestone reached.</summary>
     public async Task<IReadOnlyList<AllocationMoney>> AllocationsAsync(Caller caller, long projectId, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await ReadProjectAsync(conn, caller, projectId);
-        return (await conn.QueryAsync<AllocationMoney>("""
-            SELECT a.id, a.household_id, h.head_name, h.house_no, h.village_no, a.work_type, a.amount,
-                   (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
-                   a.cancelled_at IS NOT NULL AS cancelled,
-                   (SELECT m.stage FROM milestones m WHERE m.allocation_id = a.id ORDER BY m.stage_order DESC LIMIT 1) AS last_stage
-            FROM allocations a JOIN households h ON h.id = a.household_id
+        return (await conn.QueryAsync<AllocationMoney>($"""
+            {AllocationSql}
             WHERE a.project_id = @projectId
             ORDER BY a.cancelled_at IS NOT NULL, h.village_no NULLS LAST, h.head_name, a.id
             """, new { projectId })).ToList();
+    }
+
+    /// <summary>One home with its project: the header of the payment and milestone pages.</summary>
+    public async Task<(ProjectMoney Project, AllocationMoney Home)> HomeAsync(Caller caller, long allocationId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var projectId = await conn.ExecuteScalarAsync<long?>("SELECT project_id FROM allocations WHERE id = @allocationId", new { allocationId })
+            ?? throw Disbursements.DisbursementService.AllocationNotFound(allocationId);
+        var project = await ReadProjectAsync(conn, caller, projectId, notFound: () => Disbursements.DisbursementService.AllocationNotFound(allocationId));
+        return (project, await conn.QuerySingleAsync<AllocationMoney>($"{AllocationSql} WHERE a.id = @allocationId", new { allocationId }));
     }
 
     sealed record Row(string Kind, long Id, DateOnly Date, string Description, string? ReceiptNo, long? AllocationId, decimal Amount,
@@ -131,11 +145,12 @@ public sealed class LedgerService(NpgsqlDataSource db)
         return new MonthlyReport(ledger.Project, months);
     }
 
-    static async Task<ProjectMoney> ReadProjectAsync(NpgsqlConnection conn, Caller caller, long projectId, System.Data.IDbTransaction? tx = null)
+    static async Task<ProjectMoney> ReadProjectAsync(NpgsqlConnection conn, Caller caller, long projectId, System.Data.IDbTransaction? tx = null,
+        Func<NotFound>? notFound = null)
     {
-        var p = await conn.QuerySingleOrDefaultAsync<ProjectMoney>($"{ProjectSql} WHERE p.id = @projectId", new { projectId }, tx)
-            ?? throw TransferService.ProjectNotFound(projectId);
-        caller.EnsureCanRead(p.SubdistrictCode, () => TransferService.ProjectNotFound(projectId));
+        notFound ??= () => TransferService.ProjectNotFound(projectId);
+        var p = await conn.QuerySingleOrDefaultAsync<ProjectMoney>($"{ProjectSql} WHERE p.id = @projectId", new { projectId }, tx) ?? throw notFound();
+        caller.EnsureCanRead(p.SubdistrictCode, notFound);
         return p;
     }
 }
