@@ -130,31 +130,33 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
     }
 
     /// <summary>Locks the project row, then the allocation row (always this order), and reads the sums the limits need and
-    /// the payment already made with this idempotency key, if any. Each statement takes a fresh snapshot, so what the second
-    /// reads after the project lock includes every earlier writer's rows (all of them held that lock).</summary>
+    /// the payment already made with this idempotency key, if any. The two statements go in one round trip, and run one
+    /// after the other, each with its own snapshot: what the second reads, after the first got the project lock, includes
+    /// the rows of every earlier writer (all of them held that lock). The area is checked before anything is used.</summary>
     static async Task<Locked> LockAsync(NpgsqlConnection conn, IDbTransaction tx, Caller caller, long allocationId, string? key, CancellationToken ct,
         Func<NotFound>? notFound = null)
     {
         notFound ??= () => AllocationNotFound(allocationId);
-        var project = await conn.QuerySingleOrDefaultAsync<(long Id, string SubdistrictCode)>("""
-            SELECT p.id, p.subdistrict_code FROM projects p
+        await using var reads = await conn.QueryMultipleAsync(new CommandDefinition("""
+            SELECT p.subdistrict_code FROM projects p
             WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId)
-            FOR UPDATE
-            """, new { allocationId }, tx);
-        if (project.SubdistrictCode is null) throw notFound();
-        caller.EnsureAllowed(caller.CanRecordMoney(project.SubdistrictCode), project.SubdistrictCode, notFound);
-        return await conn.QuerySingleAsync<Locked>("""
-            SELECT a.id AS allocation_id, a.project_id, @SubdistrictCode AS subdistrict_code, a.amount, a.cancelled_at IS NOT NULL AS cancelled,
+            FOR UPDATE;
+
+            SELECT a.id AS allocation_id, a.project_id, p.subdistrict_code, a.amount, a.cancelled_at IS NOT NULL AS cancelled,
                    h.head_name,
                    (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
                    (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.project_id = a.project_id)
                  - (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.project_id = a.project_id) AS cash,
                    seen.id AS seen_id, seen.request_hash AS seen_hash
-            FROM allocations a JOIN households h ON h.id = a.household_id
+            FROM allocations a JOIN households h ON h.id = a.household_id JOIN projects p ON p.id = a.project_id
                  LEFT JOIN disbursements seen ON seen.project_id = a.project_id AND seen.idempotency_key = @key
             WHERE a.id = @allocationId
             FOR UPDATE OF a
-            """, new { allocationId, project.SubdistrictCode, key }, tx);
+            """, new { allocationId, key }, tx, cancellationToken: ct));
+        var subdistrict = await reads.ReadSingleOrDefaultAsync<string>();
+        if (subdistrict is null) throw notFound();
+        caller.EnsureAllowed(caller.CanRecordMoney(subdistrict), subdistrict, notFound);
+        return await reads.ReadSingleAsync<Locked>();
     }
 
     /// <summary>What makes two requests "the same payment": every field, normalised (1000 and 1000.00 are one amount).</summary>
