@@ -22,7 +22,8 @@ namespace Housing.Benchmarks;
 /// insert), each on its own identical copy of the same data, in one run on one private cluster.
 /// Then SQL checks that no allocation and no project's cash was overspent.
 /// <c>dotnet run -c Release --project tests/Housing.Benchmarks -- payments [--clients 16] [--seconds 10]
-/// [--projects 100] [--homes 50] [--fast]</c> (--fast: fsync off, as the test clusters run).
+/// [--projects 100] [--homes 50] [--fast] [--prepare]</c> (--fast: fsync off, as the test clusters run; --prepare: Npgsql
+/// auto-prepares repeated statements on both sides, which the app does not do by default).
 /// </summary>
 public static class PaymentsBenchmark
 {
@@ -35,6 +36,7 @@ public static class PaymentsBenchmark
         int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         int clients = Arg("--clients", 16), seconds = Arg("--seconds", 10), projects = Arg("--projects", 100), homes = Arg("--homes", 50);
         var durable = !args.Contains("--fast");
+        var options = args.Contains("--prepare") ? ";Max Auto Prepare=32" : "";
 
         var root = Path.Combine(Path.GetTempPath(), $"housing-bench-{Environment.ProcessId}");
         var pg = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: durable);
@@ -54,11 +56,12 @@ public static class PaymentsBenchmark
                 await admin.ExecuteAsync("CREATE DATABASE bench_http TEMPLATE bench");
             }
             Console.WriteLine($"payments: {projects} projects x {homes} homes of {Allocation:0} baht, cash for half of them, {Payment:0}-baht payments, " +
-                $"{clients} clients, {seconds} s each, fsync {(durable ? "on" : "off")}, {Environment.ProcessorCount} cores");
+                $"{clients} clients, {seconds} s each, fsync {(durable ? "on" : "off")}, auto-prepare {(options.Length > 0 ? "on" : "off")}, " +
+                $"{Environment.ProcessorCount} cores, load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")}");
 
             var allocations = Enumerable.Range(1, projects * homes).Select(i => (long)i).ToArray();
-            await using var rawDb = NpgsqlDataSource.Create(pg.ConnectionString("bench_raw") + $";Maximum Pool Size={clients + 4}");
-            var raw = await MeasureAsync("raw SQL", clients, seconds, allocations, (id, key) => RawPaymentAsync(rawDb, id));
+            await using var rawDb = NpgsqlDataSource.Create(pg.ConnectionString("bench_raw") + $";Maximum Pool Size={clients + 4}{options}");
+            var raw = await MeasureAsync("raw SQL", clients, seconds, allocations, (client, id, key) => RawPaymentAsync(rawDb, id));
             await CheckAsync(rawDb, "raw SQL");
 
             // The factory finds the app's content root through MvcTestingAppManifest.json in the working folder.
@@ -66,7 +69,7 @@ public static class PaymentsBenchmark
             await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
             {
                 b.UseEnvironment("Production");
-                b.UseSetting("ConnectionStrings:Housing", pg.ConnectionString("bench_http"));
+                b.UseSetting("ConnectionStrings:Housing", pg.ConnectionString("bench_http") + options);
                 b.UseSetting("Housing:Demo", "false");
                 b.UseSetting("Logging:LogLevel:Default", "Warning");
                 b.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
@@ -75,16 +78,24 @@ public static class PaymentsBenchmark
             app.StartServer();
             var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
                 .Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
-            await app.Services.GetRequiredService<UserService>().CreateAsync(Caller.System,
-                new CreateUser("treasurer.bench", Password, nameof(Role.Treasurer), [], [Subdistrict]));
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = new Uri(baseUrl) };
-            var token = await (await http.PostAsJsonAsync("/api/v1/auth/token", new { username = "treasurer.bench", password = Password }))
-                .Content.ReadFromJsonAsync<Token>();
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token!.AccessToken);
+            // One treasurer per client, as 16 councils' treasurers would be: each signs in and pays with its own token.
+            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients };
+            var tokens = new List<AuthenticationHeaderValue>();
+            using (var signIn = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl) })
+                for (var c = 0; c < clients; c++)
+                {
+                    await app.Services.GetRequiredService<UserService>().CreateAsync(Caller.System,
+                        new CreateUser($"treasurer.bench{c}", Password, nameof(Role.Treasurer), [], [Subdistrict]));
+                    var token = await (await signIn.PostAsJsonAsync("/api/v1/auth/token", new { username = $"treasurer.bench{c}", password = Password }))
+                        .Content.ReadFromJsonAsync<Token>();
+                    tokens.Add(new AuthenticationHeaderValue("Bearer", token!.AccessToken));
+                }
+            using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl) };
             var body = new { amount = Payment, paidOn = "2022-02-01", payee = "ร้านวัสดุก่อสร้าง", payeeType = "supplier", receiptNo = "R-1" };
-            var web = await MeasureAsync("HTTP", clients, seconds, allocations, async (id, key) =>
+            var web = await MeasureAsync("HTTP", clients, seconds, allocations, async (client, id, key) =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/allocations/{id}/disbursements") { Content = JsonContent.Create(body) };
+                request.Headers.Authorization = tokens[client];
                 request.Headers.Add("Idempotency-Key", key);
                 using var response = await http.SendAsync(request);
                 return response.StatusCode switch
@@ -113,14 +124,15 @@ public static class PaymentsBenchmark
     sealed record Result(double PerSecond, double P50, double P99);
 
     /// <summary>Clients pick homes at random; a home (or its project's cash) that is full answers "refused", as in real use.</summary>
-    static async Task<Result> MeasureAsync(string name, int clients, int seconds, long[] allocations, Func<long, string, Task<bool>> pay)
+    static async Task<Result> MeasureAsync(string name, int clients, int seconds, long[] allocations, Func<int, long, string, Task<bool>> pay)
     {
         // A short warm-up (JIT, pools, plans) that is not counted.
         var warm = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c => { while (warm.Elapsed < TimeSpan.FromSeconds(1)) await pay(allocations[Random.Shared.Next(allocations.Length)], Guid.NewGuid().ToString("N")); }));
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c => { while (warm.Elapsed < TimeSpan.FromSeconds(1)) await pay(c, allocations[Random.Shared.Next(allocations.Length)], Guid.NewGuid().ToString("N")); }));
 
         var latencies = new List<double>[clients];
         int accepted = 0, refused = 0;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
         {
@@ -128,16 +140,17 @@ public static class PaymentsBenchmark
             while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
             {
                 var start = Stopwatch.GetTimestamp();
-                var ok = await pay(allocations[Random.Shared.Next(allocations.Length)], Guid.NewGuid().ToString("N"));
+                var ok = await pay(c, allocations[Random.Shared.Next(allocations.Length)], Guid.NewGuid().ToString("N"));
                 mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 if (ok) Interlocked.Increment(ref accepted); else Interlocked.Increment(ref refused);
             }
         }));
         var elapsed = clock.Elapsed.TotalSeconds;
+        var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
         var all = latencies.SelectMany(l => l).Order().ToArray();
         var result = new Result(all.Length / elapsed, all[all.Length / 2], all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))]);
         Console.WriteLine($"{name,-8} {all.Length,7} payments in {elapsed:0.0} s: {result.PerSecond,7:0} /s, p50 {result.P50,6:0.00} ms, p99 {result.P99,6:0.00} ms " +
-            $"({accepted} accepted, {refused} refused over a limit)");
+            $"({accepted} accepted, {refused} refused over a limit; this process used {cpuMs / all.Length:0.00} ms of CPU per payment)");
         return result;
     }
 
