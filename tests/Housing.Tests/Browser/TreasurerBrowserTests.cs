@@ -12,7 +12,7 @@ public sealed class TreasurerBrowserTests(BrowserApp app) : IClassFixture<Browse
         "iVBORw0KGgoAAAANSUhEUgAAAEAAAAAwCAIAAAAuKetIAAAAZElEQVR4nO3PUQkAIBTAwJfEYGYytCH8OITBAtxmnf11wwUNaEEDWtCAFjSgBQ1oQQNa0IAWNKAFDWhBA1rQgBY0oAUNaEEDWtCAFjSgBQ1oQQNa0IAWNKAFDWhBA1rQgBY8dgHAgjC156rcRAAAAABJRU5ErkJggg==");
 
     [Fact]
-    public async Task A_treasurer_on_a_phone_records_a_payment_with_a_double_tap_once_then_a_milestone_with_a_photo_and_reads_the_cash_book()
+    public async Task A_treasurer_on_a_phone_records_a_payment_with_a_double_tap_once_reverses_one_records_a_milestone_with_a_photo_and_reads_the_cash_book()
     {
         var home = await MoneySeed.HomeAsync(app.Db, allocation: 20_900m);
         await MoneySeed.TransferAsync(app.Db, home.ProjectId, 679_250m);
@@ -39,6 +39,17 @@ public sealed class TreasurerBrowserTests(BrowserApp app) : IClassFixture<Browse
         Assert.Equal(1, await app.Db.CountAsync("disbursements", "allocation_id = @AllocationId", home));
         Assert.Equal(12_500.50m, await app.Db.ScalarAsync<decimal>("SELECT amount FROM disbursements WHERE allocation_id = @AllocationId", home));
 
+        // A second payment, entered wrongly, is reversed with a reason: a new negative entry, the money free again.
+        await page.FillAsync("input[name='Input.Amount']", "1000");
+        await page.GetByTestId("save-payment").ClickAsync();
+        await Expect(page.GetByTestId("remaining")).ToHaveTextAsync("7,399.50 บาท");
+        await page.GetByTestId("payments").Locator("li").Nth(1).Locator("summary").ClickAsync();
+        await page.GetByTestId("payments").Locator("li").Nth(1).Locator("input[name=Reason]").FillAsync("บันทึกซ้ำ");
+        await page.GetByTestId("payments").Locator("li").Nth(1).GetByRole(AriaRole.Button).ClickAsync();
+        await Expect(page.GetByTestId("remaining")).ToHaveTextAsync("8,399.50 บาท");
+        await Expect(page.GetByTestId("payments").Locator("li")).ToHaveCountAsync(3);
+        Assert.Equal(-1000m, await app.Db.ScalarAsync<decimal>("SELECT amount FROM disbursements WHERE reverses_id IS NOT NULL"));
+
         // The first milestone, then a photo "from the camera".
         await page.GotoAsync($"/Milestones/{home.AllocationId}");
         await Expect(page.GetByTestId("next-stage")).ToHaveTextAsync("สำรวจ");
@@ -57,7 +68,7 @@ public sealed class TreasurerBrowserTests(BrowserApp app) : IClassFixture<Browse
         // The cash book shows the tranche, the payment and the balance; nothing is wider than the phone.
         await page.GotoAsync($"/Ledgers/CashBook/{home.ProjectId}");
         await Expect(page.GetByTestId("balance")).ToHaveTextAsync("666,749.50 บาท");
-        await Expect(page.GetByTestId("cashbook").Locator("tbody tr")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("cashbook").Locator("tbody tr")).ToHaveCountAsync(4);
         await BrowserApp.ScreenshotAsync(page, "treasurer-cashbook-360");
         Assert.Equal(360, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
     }
