@@ -34,7 +34,8 @@ public static class MoneyText
         _ => Lang.T("ที่ดิน", "Land"),
     };
 
-    public static string Month(int year, int month) => Thai.Date(new DateOnly(year, month, 1))[2..];
+    /// <summary>A table's figure: "12,500.50" (the column says baht).</summary>
+    public static string Number(decimal d) => d.ToString("#,##0.00", CultureInfo.InvariantCulture);
 
     /// <summary>yyyy-MM-dd in the Gregorian calendar whatever the page's culture (th-TH would write the Buddhist year).</summary>
     public static string Iso(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

@@ -23,7 +23,11 @@ public sealed record LedgerEntry(string Kind, long Id, DateOnly Date, string Des
 
 public sealed record Ledger(ProjectMoney Project, IReadOnlyList<LedgerEntry> Entries);
 
-public sealed record MonthRow(int Year, int Month, decimal Opening, decimal In, decimal Out, decimal Closing);
+public sealed record MonthRow(int Year, int Month, decimal Opening, decimal In, decimal Out, decimal Closing)
+{
+    /// <summary>"ม.ค. 2565" / "Jan 2565": the month of <see cref="Thai.Date"/> without its day.</summary>
+    public string Label(System.Globalization.CultureInfo? culture = null) => Thai.Date(new DateOnly(Year, Month, 1), culture)[2..];
+}
 
 public sealed record MonthlyReport(ProjectMoney Project, IReadOnlyList<MonthRow> Months);
 

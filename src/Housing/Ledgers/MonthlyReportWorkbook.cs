@@ -40,7 +40,7 @@ public static class MonthlyReportWorkbook
             data.Append(Row(Text(T("เดือน", "Month"), 2), Text(T("ยอดยกมา", "Opening"), 2), Text(T("รับ", "In"), 2),
                 Text(T("จ่าย", "Out"), 2), Text(T("คงเหลือ", "Closing"), 2)));
             foreach (var m in report.Months)
-                data.Append(Row(Text(Thai.Date(new DateOnly(m.Year, m.Month, 1), culture)[2..].Trim()), Money(m.Opening), Money(m.In), Money(m.Out), Money(m.Closing)));
+                data.Append(Row(Text(m.Label(culture)), Money(m.Opening), Money(m.In), Money(m.Out), Money(m.Closing)));
             data.Append(Row(Text(T("รวม", "Total"), 2), Money(report.Months.FirstOrDefault()?.Opening ?? 0), Money(report.Months.Sum(m => m.In)),
                 Money(report.Months.Sum(m => m.Out)), Money(report.Months.LastOrDefault()?.Closing ?? 0)));
             sheetPart.Worksheet = new Worksheet(
