@@ -17,6 +17,7 @@ public sealed class HomeModel(GeographyService geography) : PageModel
             Lang.T("รับเงินโอน บันทึกการจ่าย สมุดเงินสด ความคืบหน้าพร้อมรูป", "Money received, payments, the cash book, progress with photos"),
             [Role.Treasurer, Role.Admin, Role.ProvincialStaff, Role.Viewer]),
         () => new("/Access/Users", Lang.T("ผู้ใช้งาน", "Users"), Lang.T("เพิ่มผู้ใช้ กำหนดบทบาทและพื้นที่", "Add users, set their role and area"), [Role.Admin]),
+        () => new("/Access/Audit", Lang.T("บันทึกการใช้งาน", "Audit log"), Lang.T("ใครทำอะไร เมื่อไร ก่อนและหลัง", "Who did what, when, before and after"), [Role.Admin]),
     ];
 
     public Caller Caller { get; private set; } = Caller.System;

@@ -16,6 +16,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<NpgsqlDataSource>(sp => sp.GetRequiredService<HousingDatabase>().DataSource);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<UserService>();
+        services.AddSingleton<AuditService>();
         services.AddSingleton<GeographyService>();
         services.AddSingleton<Transfers.TransferService>();
         services.AddSingleton<Disbursements.DisbursementService>();

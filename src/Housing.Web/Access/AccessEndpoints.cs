@@ -14,8 +14,10 @@ public static class AccessEndpoints
     public static void MapAccessEndpoints(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1").WithTags("Access");
-        api.MapPost("/auth/token", TokenAsync).AllowAnonymous();
+        api.MapPost("/auth/token", TokenAsync).AllowAnonymous().RequireRateLimiting(WebSetup.SignInLimit);
         api.MapPost("/users", CreateUserAsync);
+        api.MapGet("/audit", async ([AsParameters] AuditQuery q, HttpContext http, AuditService audit, CancellationToken ct)
+            => TypedResults.Ok(await audit.SearchAsync(http.User.ToCaller(), q, ct)));
         api.MapGet("/users", async (HttpContext http, UserService users, CancellationToken ct) => TypedResults.Ok(await users.ListAsync(http.User.ToCaller(), ct)));
     }
 

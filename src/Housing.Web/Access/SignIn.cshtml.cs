@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Housing.Web.Access;
 
 [AllowAnonymous]
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(WebSetup.SignInLimit)]
 public sealed class SignInModel(UserService users) : PageModel
 {
     public string? Error { get; private set; }

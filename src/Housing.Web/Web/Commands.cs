@@ -28,8 +28,12 @@ public static class Commands
                         Split(opts.GetValueOrDefault("provinces")), Split(opts.GetValueOrDefault("subdistricts")), opts.GetValueOrDefault("name")));
                     Console.WriteLine($"Created user {user.Username} ({user.Role}) with id {user.Id}.");
                     return 0;
+                case "backup" when args.Length == 1:
+                    await Backup.DumpAsync(db.ConnectionString, args[0]);
+                    Console.WriteLine($"Wrote {args[0]} ({new FileInfo(args[0]).Length:N0} bytes).");
+                    return 0;
                 default:
-                    Console.Error.WriteLine($"Unknown command '{command}'. Commands: migrate, create-user --username U --role R [--provinces 54,19] [--subdistricts 540101] [--password P | HOUSING_NEW_PASSWORD]");
+                    Console.Error.WriteLine($"Unknown command '{command}'. Commands: migrate; backup FILE; create-user --username U --role R [--provinces 54,19] [--subdistricts 540101] [--password P | HOUSING_NEW_PASSWORD]");
                     return 2;
             }
         }

@@ -20,7 +20,25 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
             return false;
         }
         http.Response.StatusCode = problem.Status!.Value;
+        if (!WebSetup.IsApi(http.Request))
+        {
+            await WriteHtmlAsync(http, problem, culture, ct);
+            return true;
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>A person on a page gets a page: the message in their language and a way back.</summary>
+    static Task WriteHtmlAsync(HttpContext http, ProblemDetails problem, CultureInfo culture, CancellationToken ct)
+    {
+        var en = culture.TwoLetterISOLanguageName == "en";
+        var message = System.Net.WebUtility.HtmlEncode(problem.Detail ?? problem.Title ?? "");
+        http.Response.ContentType = "text/html; charset=utf-8";
+        return http.Response.WriteAsync(
+            $"<!DOCTYPE html><html lang=\"{(en ? "en" : "th")}\"><head><meta charset=\"utf-8\">" +
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" +
+            $"<title>{problem.Status}</title><link rel=\"stylesheet\" href=\"/site.css\"></head><body><main>" +
+            $"<h1>{message}</h1><p><a href=\"/\">{(en ? "Back to the home page" : "กลับหน้าแรก")}</a></p></main></body></html>", ct);
     }
 
     public static ProblemDetails? ToProblem(Exception e, CultureInfo culture)
@@ -50,7 +68,8 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
                     Status = b.StatusCode, Title = "Bad request",
                     Detail = culture.TwoLetterISOLanguageName == "en" ? "The request could not be read: " + b.Message : "อ่านคำขอไม่ได้: " + b.Message,
                 };
-            case NpgsqlException or TimeoutException when e is not PostgresException:
+            // The database is down, restarting or refusing connections: say so, and let the client retry.
+            case NpgsqlException { IsTransient: true } or TimeoutException or System.Net.Sockets.SocketException:
                 return new ProblemDetails { Status = 503, Title = "Service unavailable",
                     Detail = culture.TwoLetterISOLanguageName == "en" ? "The database does not answer. Try again shortly." : "ฐานข้อมูลไม่ตอบสนอง กรุณาลองใหม่อีกครั้ง" };
             default:

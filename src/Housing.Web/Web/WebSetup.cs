@@ -13,6 +13,7 @@ namespace Housing.Web;
 public static class WebSetup
 {
     public const string SmartScheme = "cookie-or-bearer";
+    public const string SignInLimit = "sign-in";
     // Neutral "th"/"en" too, so Accept-Language: en-US (falling back to "en") is understood.
     public static readonly CultureInfo[] Cultures = [Thai.ThaiCulture, Thai.EnglishCulture, CultureInfo.GetCultureInfo("th"), CultureInfo.GetCultureInfo("en")];
 
@@ -68,6 +69,28 @@ public static class WebSetup
             .AddBearerToken(o => o.BearerTokenExpiration = tokenLifetime);
         services.AddAuthorization(o => o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(SmartScheme).RequireAuthenticatedUser().Build());
 
+        // Sign-in and token requests per client address and minute: slows password guessing across
+        // many accounts (each account also locks after 5 failures).
+        var signInsPerMinute = config.GetValue("Housing:Auth:SignInsPerMinute", 20);
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SignInLimit, ctx => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                ctx.Connection.RemoteIpAddress?.ToString() ?? "local",
+                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = signInsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = async (ctx, ct) =>
+            {
+                if (ctx.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retry))
+                    ctx.HttpContext.Response.Headers.RetryAfter = ((int)retry.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                await ctx.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = ctx.HttpContext,
+                    ProblemDetails = { Status = 429, Title = "Too many requests",
+                        Detail = Lang.IsEnglish ? "Too many sign-in attempts from here. Wait a minute and try again." : "มีการเข้าสู่ระบบจากที่นี่บ่อยเกินไป กรุณารอหนึ่งนาทีแล้วลองใหม่" },
+                });
+            };
+        });
+
         services.Configure<RequestLocalizationOptions>(o =>
         {
             o.DefaultRequestCulture = new RequestCulture(Thai.ThaiCulture);
@@ -94,13 +117,56 @@ public static class WebSetup
 
     public static bool IsApi(HttpRequest r) => r.Path.StartsWithSegments("/api") || r.Path.StartsWithSegments("/healthz");
 
+    /// <summary>No inline script may run (script-src 'self': scripts are files under wwwroot); no framing.</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'";
+
     public static WebApplication UseHousingPipeline(this WebApplication app)
     {
+        app.Use((ctx, next) =>
+        {
+            var h = ctx.Response.Headers;
+            h.ContentSecurityPolicy = ContentSecurityPolicy;
+            h.XContentTypeOptions = "nosniff";
+            h.XFrameOptions = "DENY";
+            h["Referrer-Policy"] = "same-origin";
+            h["Permissions-Policy"] = "camera=(self), geolocation=(), microphone=()";
+            return next(ctx);
+        });
+        if (app.Configuration.GetValue("Housing:BehindProxy", false))
+        {
+            // Behind a TLS-terminating load balancer: trust its X-Forwarded-Proto/For so HSTS, Secure
+            // cookies and the rate limiter's client address are right. Only enable where the app is
+            // reachable through the proxy alone.
+            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto };
+            forwarded.KnownIPNetworks.Clear();
+            forwarded.KnownProxies.Clear();
+            app.UseForwardedHeaders(forwarded);
+        }
+        if (!app.Environment.IsDevelopment()) app.UseHsts(); // sent on HTTPS requests only, i.e. behind TLS
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(async (ctx, next) =>
+        {
+            // Bodies are UTF-8 (JSON requires it); another declared charset would fail deep in the framework's reader.
+            if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(ctx.Request.ContentType, out var type) && type.Charset.HasValue
+                && !type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            {
+                ctx.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+                await ctx.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = ctx,
+                    ProblemDetails = { Status = 415, Title = "Unsupported media type", Detail = Lang.T("ส่งข้อมูลเป็น UTF-8 เท่านั้น", "Send the body as UTF-8.") },
+                });
+                return;
+            }
+            await next(ctx);
+        });
         app.UseRequestLocalization();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -34,6 +34,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     string ClusterDirectory => Path.Combine(Root, "pgdata");
     string PasswordFile => Path.Combine(Root, "password");
     string LogFile => Path.Combine(Root, "postgres.log");
+    string PortFile => Path.Combine(Root, "port");
     string Password => File.ReadAllText(PasswordFile).Trim();
 
     public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
@@ -97,7 +98,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             logger.LogInformation("Attached to the PostgreSQL cluster already running in {Dir} on port {Port}", ClusterDirectory, Port);
             return;
         }
-        Port = FreePort();
+        Port = PreferredPort();
         await RunAsync(Path.Combine(binDirectory, "pg_ctl"),
             ["start", "-D", ClusterDirectory, "-l", LogFile, "-w", "-t", "60", "-s", "-o", $"-p {Port}"], asServiceAccount, ct);
         logger.LogInformation("Started PostgreSQL in {Dir} on 127.0.0.1:{Port}", ClusterDirectory, Port);
@@ -156,11 +157,27 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    static int FreePort()
+    /// <summary>The port of the last start when it is still free (so a restarted cluster is found where
+    /// clients left it), else a new free one, remembered for next time.</summary>
+    int PreferredPort()
     {
+        if (File.Exists(PortFile) && int.TryParse(File.ReadAllText(PortFile).Trim(), out var last) && IsFree(last)) return last;
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        var port = ((IPEndPoint)l.LocalEndpoint).Port;
+        File.WriteAllText(PortFile, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return port;
+    }
+
+    static bool IsFree(int port)
+    {
+        try
+        {
+            using var l = new TcpListener(IPAddress.Loopback, port);
+            l.Start();
+            return true;
+        }
+        catch (SocketException) { return false; }
     }
 
     /// <summary>The postgres account must be able to reach the folder: every folder above it must let others through.</summary>

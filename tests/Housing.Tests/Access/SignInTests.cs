@@ -140,3 +140,49 @@ public sealed class SignInTests(TestApp app) : IClassFixture<TestApp>
         Assert.False(r.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("housing.auth=", StringComparison.Ordinal)));
     }
 }
+
+public sealed class SecurityHeaderTests(TestApp app) : IClassFixture<TestApp>
+{
+    [Theory]
+    [InlineData("/Access/SignIn")]
+    [InlineData("/api/v1/provinces")]
+    [InlineData("/healthz")]
+    public async Task Every_answer_forbids_inline_script_framing_and_sniffing(string path)
+    {
+        var r = await app.Anonymous().GetAsync(path);
+        var csp = r.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Equal("script-src 'self'", csp.Split(';').Select(d => d.Trim()).Single(d => d.StartsWith("script-src", StringComparison.Ordinal)));
+        Assert.Contains("frame-ancestors 'none'", csp);
+        Assert.Equal("DENY", r.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("nosniff", r.Headers.GetValues("X-Content-Type-Options").Single());
+    }
+
+    [Fact]
+    public async Task No_page_carries_an_inline_script()
+    {
+        var html = await app.Anonymous().GetStringAsync("/Access/SignIn");
+        Assert.DoesNotMatch("<script(?![^>]*\\ssrc=)[^>]*>", html);
+    }
+}
+
+public sealed class RateLimitedApp : TestApp
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Housing:Auth:SignInsPerMinute"] = "3" };
+}
+
+public sealed class RateLimitTests(RateLimitedApp app) : IClassFixture<RateLimitedApp>
+{
+    [Fact]
+    public async Task Past_the_limit_sign_in_attempts_get_429_with_a_problem_and_retry_after()
+    {
+        var client = app.Anonymous();
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/v1/auth/token", new { username = $"guess{i}", password = "wrong-password" })).StatusCode);
+        var r = await client.PostAsJsonAsync("/api/v1/auth/token", new { username = "guess4", password = "wrong-password" });
+        Assert.Equal((HttpStatusCode)429, r.StatusCode);
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType!.MediaType);
+        Assert.True(r.Headers.RetryAfter is not null);
+        // Other endpoints are not limited by it.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+    }
+}

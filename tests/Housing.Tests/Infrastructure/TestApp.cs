@@ -29,12 +29,13 @@ public class TestApp : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        ConnectionString = await TestCluster.CreateDatabaseAsync(GetType().Name);
+        ConnectionString = await CreateDatabaseAsync();
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseEnvironment("Testing");
             b.UseSetting("ConnectionStrings:Housing", ConnectionString);
             b.UseSetting("Housing:Demo", "false");
+            b.UseSetting("Housing:Auth:SignInsPerMinute", "100000"); // tests sign in far more often than people
             foreach (var (k, v) in Settings) b.UseSetting(k, v);
             ConfigureWebHost(b);
         });
@@ -44,6 +45,9 @@ public class TestApp : IAsyncLifetime
     /// <summary>Starts the app (in memory; the browser fixture starts it on Kestrel): the database is
     /// migrated before the first request.</summary>
     protected virtual void Start(WebApplicationFactory<Program> app) => _ = app.Server;
+
+    /// <summary>This class's database: a clone of the migrated template on the shared cluster.</summary>
+    protected virtual Task<string> CreateDatabaseAsync() => TestCluster.CreateDatabaseAsync(GetType().Name);
 
     protected virtual void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) { }
 
