@@ -22,8 +22,8 @@ namespace Housing.Benchmarks;
 /// insert), each on its own identical copy of the same data, in one run on one private cluster.
 /// Then SQL checks that no allocation and no project's cash was overspent.
 /// <c>dotnet run -c Release --project tests/Housing.Benchmarks -- payments [--clients 16] [--seconds 10]
-/// [--projects 100] [--homes 50] [--fast] [--prepare]</c> (--fast: fsync off, as the test clusters run; --prepare: Npgsql
-/// auto-prepares repeated statements on both sides, which the app does not do by default).
+/// [--projects 100] [--homes 50] [--fast] [--no-prepare]</c> (--fast: fsync off, as the test clusters run; both sides
+/// auto-prepare their statements as the app does, unless --no-prepare).
 /// </summary>
 public static class PaymentsBenchmark
 {
@@ -36,7 +36,7 @@ public static class PaymentsBenchmark
         int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         int clients = Arg("--clients", 16), seconds = Arg("--seconds", 10), projects = Arg("--projects", 100), homes = Arg("--homes", 50);
         var durable = !args.Contains("--fast");
-        var options = args.Contains("--prepare") ? ";Max Auto Prepare=32" : "";
+        var options = $";Max Auto Prepare={(args.Contains("--no-prepare") ? 0 : HousingDatabase.MaxAutoPrepare)}";
 
         var root = Path.Combine(Path.GetTempPath(), $"housing-bench-{Environment.ProcessId}");
         var pg = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: durable);
@@ -56,7 +56,7 @@ public static class PaymentsBenchmark
                 await admin.ExecuteAsync("CREATE DATABASE bench_http TEMPLATE bench");
             }
             Console.WriteLine($"payments: {projects} projects x {homes} homes of {Allocation:0} baht, cash for half of them, {Payment:0}-baht payments, " +
-                $"{clients} clients, {seconds} s each, fsync {(durable ? "on" : "off")}, auto-prepare {(options.Length > 0 ? "on" : "off")}, " +
+                $"{clients} clients, {seconds} s each, fsync {(durable ? "on" : "off")}, auto-prepare {(args.Contains("--no-prepare") ? "off" : "on")}, " +
                 $"{Environment.ProcessorCount} cores, load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")}");
 
             var allocations = Enumerable.Range(1, projects * homes).Select(i => (long)i).ToArray();
