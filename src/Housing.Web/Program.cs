@@ -6,6 +6,10 @@ using Housing.Web.Exports;
 using Housing.Web.Geography;
 using Housing.Web.Jobs;
 using Housing.Web.Rollups;
+using Housing.Web.Transfers;
+using Housing.Web.Disbursements;
+using Housing.Web.Ledgers;
+using Housing.Web.Milestones;
 
 var command = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : null;
 var builder = WebApplication.CreateBuilder(command is null ? args : []);
@@ -29,6 +33,10 @@ app.MapGeographyEndpoints();
 app.MapRollupEndpoints();
 app.MapJobEndpoints();
 app.MapExportEndpoints();
+app.MapTransferEndpoints();
+app.MapDisbursementEndpoints();
+app.MapLedgerEndpoints();
+app.MapMilestoneEndpoints();
 app.MapRazorPages();
 
 await app.RunAsync();
