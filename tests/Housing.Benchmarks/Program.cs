@@ -9,6 +9,7 @@ public static class Benchmarks
         "payments" => await PaymentsBenchmark.RunAsync(args[1..]),
         "rollups" => await RollupBenchmark.RunAsync(args[1..]),
         "workbook-child" => await RollupBenchmark.WorkbookChildAsync(args[1..]),
+        "load" => await LoadBenchmark.RunAsync(args[1..]),
         _ => Usage(),
     };
 
@@ -18,6 +19,7 @@ public static class Benchmarks
             Scenarios:
               payments [--clients 16] [--seconds 10] [--projects 100] [--homes 50] [--fast]
               rollups [households, default 500000]
+              load [--users 32] [--seconds 60] [--households 500000]
             """);
         return 2;
     }
