@@ -10,6 +10,10 @@ using Housing.Web.Households;
 using Housing.Web.Imports;
 using Housing.Web.Jobs;
 using Housing.Web.Rollups;
+using Housing.Web.Transfers;
+using Housing.Web.Disbursements;
+using Housing.Web.Ledgers;
+using Housing.Web.Milestones;
 
 var command = args.FirstOrDefault() is { } first && !first.StartsWith('-') ? first : null;
 var builder = WebApplication.CreateBuilder(command is null ? args : []);
@@ -37,6 +41,10 @@ app.MapImportEndpoints();
 app.MapRollupEndpoints();
 app.MapJobEndpoints();
 app.MapExportEndpoints();
+app.MapTransferEndpoints();
+app.MapDisbursementEndpoints();
+app.MapLedgerEndpoints();
+app.MapMilestoneEndpoints();
 app.MapRazorPages();
 
 await app.RunAsync();

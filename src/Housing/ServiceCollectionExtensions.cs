@@ -30,6 +30,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<HouseholdImportService>();
         services.AddSingleton<RollupService>();
         services.AddSingleton<ExportService>();
+        services.AddSingleton<Transfers.TransferService>();
+        services.AddSingleton<Disbursements.DisbursementService>();
+        services.AddSingleton<Ledgers.LedgerService>();
+        services.AddSingleton<Milestones.MilestoneService>();
         return services;
     }
 }

@@ -6,7 +6,7 @@ namespace Housing.Benchmarks;
 
 /// <summary>
 /// A national-scale data set made with set-based SQL: a Baan Por Piang budget for each of the 77
-/// provinces, a project in each of the 7,436 subdistricts, 500,000 households each with an allocation,
+/// provinces, a project in each of the 7,436 subdistricts (with CODI's transfer of its whole amount), 500,000 households each with an allocation,
 /// 2,000,000 ledger rows (three payments each, then a reversal of the first for even allocations and a
 /// fourth payment for odd ones) and 3,000,000 milestones (5, 6 or 7 stages each, so two homes in three are completed).
 /// </summary>
@@ -38,10 +38,15 @@ public static class NationalData
             FROM share s JOIN subdistricts sd ON sd.code = s.code
             JOIN budgets b ON b.province_code = left(s.code, 2) AND b.fiscal_year = @fy AND b.program = 'BPP'
             """);
+        await Step("transfers in", """
+            INSERT INTO transfers (project_id, amount, received_on, reference)
+            SELECT id, amount, DATE '2024-10-15', 'CODI-' || id FROM projects
+            """);
         await Step("households", """
             INSERT INTO households (citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income)
-            SELECT '1' || lpad(i::text, 12, '0'), 'ครัวเรือน ' || i, (i % 300 + 1)::text, i % 20 + 1, s.code, 1 + i % 6, 2000 + i % 5000
-            FROM generate_series(0, @n - 1) i JOIN share s ON s.k = i % 7436
+            SELECT f || (11 - (SELECT sum(substr(f, j, 1)::int * (14 - j)) FROM generate_series(1, 12) j) % 11) % 10, -- a valid check digit
+                   'ครัวเรือน ' || i, (i % 300 + 1)::text, i % 20 + 1, s.code, 1 + i % 6, 2000 + i % 5000
+            FROM (SELECT i, '1' || lpad(i::text, 11, '0') AS f FROM generate_series(0, @n - 1) i) g JOIN share s ON s.k = g.i % 7436
             """);
         await Step("allocations", """
             INSERT INTO allocations (project_id, household_id, program, fiscal_year, amount, work_type)

@@ -46,6 +46,7 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
     {
         var work = Work(job);
         var startedAt = DateTime.UtcNow;
+        if (instance != Inline) await MarkInterruptedAsync(job, runId, ct);
         if (runId is not null || keepIdle)
             runId = await StartAsync(job, runId, scheduledFor, instance, ct);
         string? error = null;
@@ -63,6 +64,21 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
             UPDATE job_runs SET finished_at = clock_timestamp(), status = @status, error = @error, rows_touched = @rows WHERE id = @runId
             """, new { runId, status = error is null ? "succeeded" : "failed", error, rows });
         return runId;
+    }
+
+    const string Inline = "inline";
+
+    /// <summary>Quartz runs a job on one instance at a time across the cluster ([DisallowConcurrentExecution]), so when
+    /// it starts, any other run of it still marked running belongs to an instance that died mid-run: say so.</summary>
+    async Task MarkInterruptedAsync(string job, long? runId, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var stale = await conn.ExecuteAsync("""
+            UPDATE job_runs SET status = 'failed', finished_at = clock_timestamp(),
+                   error = 'Interrupted: the app instance running it stopped before it finished; nothing of it was kept.'
+            WHERE job = @job AND status = 'running' AND id IS DISTINCT FROM @runId
+            """, new { job, runId });
+        if (stale > 0) logger.LogWarning("Marked {Count} interrupted run(s) of {Job} as failed", stale, job);
     }
 
     async Task<long> StartAsync(string job, long? runId, DateTime? scheduledFor, string? instance, CancellationToken ct, DateTime? startedAt = null)
@@ -96,7 +112,7 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
             await tx.CommitAsync(ct);
         }
         if (schedulers is null)
-            await RunAsync(job, runId, null, "inline", keepIdle: true, ct);
+            await RunAsync(job, runId, null, Inline, keepIdle: true, ct);
         else
         {
             var scheduler = await schedulers.GetScheduler(ct);

@@ -34,10 +34,11 @@ public static class JobsSetup
                 st.UseSystemTextJsonSerializer();
                 st.ProvisionSchema();
             });
-            q.AddJob<RollupFullJob>(j => j.WithIdentity(JobService.RollupsFull).StoreDurably());
+            // RequestRecovery: a run whose instance died (SIGKILL, power loss) is fired again by the cluster.
+            q.AddJob<RollupFullJob>(j => j.WithIdentity(JobService.RollupsFull).StoreDurably().RequestRecovery());
             q.AddTrigger(t => t.ForJob(JobService.RollupsFull).WithIdentity(JobService.RollupsFull + ".nightly")
                 .WithCronSchedule(nightly, c => c.InTimeZone(Thai.Bangkok).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
-            q.AddJob<RollupIncrementalJob>(j => j.WithIdentity(JobService.RollupsIncremental).StoreDurably());
+            q.AddJob<RollupIncrementalJob>(j => j.WithIdentity(JobService.RollupsIncremental).StoreDurably().RequestRecovery());
             q.AddTrigger(t => t.ForJob(JobService.RollupsIncremental).WithIdentity(JobService.RollupsIncremental + ".frequent")
                 .StartNow().WithSimpleSchedule(s => s.WithInterval(every).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
         });

@@ -23,8 +23,8 @@ public class BrowserApp : TestApp
 
     protected override void Start(WebApplicationFactory<Program> app)
     {
-        // An explicit loopback port 0: UseKestrel(0) falls back to port 5000, so two browser classes running at once collided.
-        app.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        // A free loopback port: UseKestrel(0) leaves the default (5000), which two browser classes running at once both take.
+        app.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
         app.StartServer();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseUrl = addresses.First().Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1").Replace("localhost", "127.0.0.1");

@@ -75,6 +75,7 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
         }
         output.WriteLine($"{Requests} requests over {endpoints.Count} endpoints: " + string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key}×{c.Value}")));
         Assert.Equal(Requests, counts.Values.Sum());
+        await Invariants.AssertHoldAsync(app.Db);
     }
 
     static string Pick(Random r, string[] from) => from[r.Next(from.Length)];

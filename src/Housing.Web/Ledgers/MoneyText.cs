@@ -1,0 +1,46 @@
+using System.Globalization;
+using Housing.Milestones;
+
+namespace Housing.Web.Ledgers;
+
+/// <summary>Names of the money and progress codes in the user's language, and ISO dates for date inputs.</summary>
+public static class MoneyText
+{
+    public static string Method(string code) => code switch
+    {
+        "cash" => Lang.T("เงินสด", "Cash"),
+        "cheque" => Lang.T("เช็ค", "Cheque"),
+        _ => Lang.T("โอนเงิน", "Transfer"),
+    };
+
+    public static string PayeeType(string code) => code == "supplier" ? Lang.T("ร้านค้า/ผู้ขายวัสดุ", "Supplier") : Lang.T("ครัวเรือน", "Household");
+
+    public static string Kind(string kind) => kind switch
+    {
+        "transfer" => Lang.T("รับเงินโอนจาก พอช.", "Received from CODI"),
+        "reversal" => Lang.T("กลับรายการ", "Reversal"),
+        _ => Lang.T("จ่าย", "Payment"),
+    };
+
+    public static string Stage(string? code) => MilestoneService.Stages.FirstOrDefault(s => s.Code == code) is { } s
+        ? Lang.Name(s.NameTh, s.NameEn) : Lang.T("ยังไม่เริ่ม", "Not started");
+
+    public static string WorkType(string code) => code switch
+    {
+        "repair" => Lang.T("ซ่อมแซม", "Repair"),
+        "rebuild" => Lang.T("สร้างใหม่แทนหลังเดิม", "Rebuild"),
+        "new_build" => Lang.T("สร้างใหม่", "New build"),
+        "infrastructure" => Lang.T("สาธารณูปโภค", "Infrastructure"),
+        _ => Lang.T("ที่ดิน", "Land"),
+    };
+
+    /// <summary>A table's figure: "12,500.50" (the column says baht).</summary>
+    public static string Number(decimal d) => d.ToString("#,##0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>yyyy-MM-dd in the Gregorian calendar whatever the page's culture (th-TH would write the Buddhist year).</summary>
+    public static string Iso(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>A date input's value: always yyyy-MM-dd. Never parsed with th-TH, whose calendar is Buddhist.</summary>
+    public static DateOnly? ParseIso(string? s)
+        => DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
+}

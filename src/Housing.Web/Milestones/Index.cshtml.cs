@@ -1,0 +1,61 @@
+using Housing.Ledgers;
+using Housing.Milestones;
+using Housing.Web.Ledgers;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Housing.Web.Milestones;
+
+/// <summary>A home's construction progress: the stages reached, the next one to record, and photos from the phone's camera.</summary>
+public sealed class IndexModel(MilestoneService milestones, LedgerService ledgers) : FormPage
+{
+    public ProjectMoney Project { get; private set; } = null!;
+    public AllocationMoney Home { get; private set; } = null!;
+    public IReadOnlyList<MilestoneView> Milestones { get; private set; } = [];
+    public MilestoneService.Stage? Next { get; private set; }
+    public bool CanRecord { get; private set; }
+    public long? PhotoFor { get; private set; }
+    [BindProperty] public string? ReachedOn { get; set; }
+    [BindProperty] public string? Note { get; set; }
+
+    public async Task OnGetAsync(long allocationId, CancellationToken ct)
+    {
+        ReachedOn = MoneyText.Iso(Thai.Today());
+        await LoadAsync(allocationId, ct);
+    }
+
+    public async Task<IActionResult> OnPostAsync(long allocationId, string? stage, CancellationToken ct)
+    {
+        if (await TryAsync(() => milestones.RecordAsync(User.ToCaller(), allocationId, new RecordMilestone(stage, MoneyText.ParseIso(ReachedOn), Note), ct)))
+            return Redirect($"/Milestones/{allocationId}");
+        await LoadAsync(allocationId, ct);
+        return Page();
+    }
+
+    /// <summary>The photo, and the thumbnail the page drew from it on the phone (a data: URL; absent when the browser could not).</summary>
+    public async Task<IActionResult> OnPostPhotoAsync(long allocationId, long milestoneId, IFormFile? photo, string? thumbnail, CancellationToken ct)
+    {
+        var bytes = await MilestoneEndpoints.BytesAsync(photo, ct);
+        if (await TryAsync(() => milestones.AddPhotoAsync(User.ToCaller(), milestoneId, bytes, DataUrl(thumbnail), ct)))
+            return Redirect($"/Milestones/{allocationId}#m{milestoneId}");
+        PhotoFor = milestoneId;
+        await LoadAsync(allocationId, ct);
+        return Page();
+    }
+
+    static byte[]? DataUrl(string? s)
+    {
+        var comma = s?.IndexOf(',') ?? -1;
+        if (s is null || comma < 0 || !s.StartsWith("data:image/", StringComparison.Ordinal)) return null;
+        var bytes = new byte[s.Length];
+        return Convert.TryFromBase64String(s[(comma + 1)..], bytes, out var n) ? bytes[..n] : null;
+    }
+
+    async Task LoadAsync(long allocationId, CancellationToken ct)
+    {
+        var caller = User.ToCaller();
+        (Project, Home) = await ledgers.HomeAsync(caller, allocationId, ct);
+        Milestones = await milestones.ListAsync(caller, allocationId, ct);
+        CanRecord = caller.CanRecordMilestone(Project.SubdistrictCode) && !Home.Cancelled;
+        Next = MilestoneService.Stages.ElementAtOrDefault(Milestones.Count == 0 ? 0 : Milestones[^1].StageOrder);
+    }
+}

@@ -1,0 +1,21 @@
+using Housing.Transfers;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Housing.Web.Transfers;
+
+public static class TransferEndpoints
+{
+    public static void MapTransferEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Transfers");
+        api.MapPost("/projects/{id:long}/transfers", RecordAsync);
+    }
+
+    /// <summary>201 for a new tranche; 200 with the first answer when the same reference, amount and date come again.</summary>
+    static async Task<Results<Created<TransferView>, Ok<TransferView>>> RecordAsync(long id, RecordTransfer body, HttpContext http, TransferService transfers,
+        CancellationToken ct)
+    {
+        var (row, replayed) = await transfers.RecordAsync(http.User.ToCaller(), id, body, ct);
+        return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/projects/{id}/ledger", row);
+    }
+}

@@ -1,0 +1,175 @@
+using System.Data;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Housing.Access;
+using Housing.Transfers;
+using Npgsql;
+
+namespace Housing.Disbursements;
+
+public sealed record RecordDisbursement(decimal? Amount, DateOnly? PaidOn, string? Payee, string? ReceiptNo,
+    string? PayeeType = null, string? Method = null, string? Note = null);
+
+public sealed record ReverseDisbursement(string? Reason);
+
+public sealed record DisbursementView(long Id, long AllocationId, long ProjectId, decimal Amount, DateOnly PaidOn, string Payee,
+    string PayeeType, string Method, string? ReceiptNo, string? Note, long? ReversesId, string? Reason, DateTime CreatedAt);
+
+/// <summary>
+/// Payments out of a project's cash to a household or a supplier, and their reversals. The ledger is
+/// append-only (a trigger refuses UPDATE and DELETE), so a correction is a new negative row.
+/// Every write locks the project row, then the allocation row: concurrent payments queue there and the
+/// sums read after the locks are final, so no limit can be passed (and the fixed order cannot deadlock).
+/// </summary>
+public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
+{
+    public static readonly string[] PayeeTypes = ["household", "supplier"];
+    public static readonly string[] Methods = ["transfer", "cash", "cheque"];
+
+    const string Columns = "id, allocation_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, note, reverses_id, reason, created_at";
+
+    sealed record Locked(long AllocationId, long ProjectId, decimal Amount, bool Cancelled, string HeadName,
+        decimal Paid, decimal Cash, long? SeenId, string? SeenHash);
+
+    public async Task<Saved<DisbursementView>> RecordAsync(Caller caller, long allocationId, RecordDisbursement cmd, string? idempotencyKey, CancellationToken ct = default)
+    {
+        var payeeType = string.IsNullOrWhiteSpace(cmd.PayeeType) ? "household" : cmd.PayeeType.Trim();
+        var method = string.IsNullOrWhiteSpace(cmd.Method) ? "transfer" : cmd.Method.Trim();
+        var v = new Validator().Money(cmd.Amount, "amount");
+        TransferService.CheckDate(v, cmd.PaidOn, "paidOn", clock);
+        v.Check(PayeeTypes.Contains(payeeType), "payeeType", "ผู้รับเงินต้องเป็นครัวเรือนหรือผู้ขาย", "The payee type must be household or supplier.");
+        v.Check(Methods.Contains(method), "method", "วิธีจ่ายต้องเป็นโอน เงินสด หรือเช็ค", "The method must be transfer, cash or cheque.");
+        // A household payee defaults to the head of the household; a supplier must be named.
+        if (payeeType != "household" || !string.IsNullOrWhiteSpace(cmd.Payee)) v.Required(cmd.Payee, "payee", "ชื่อผู้รับเงิน", "The payee", 200);
+        v.Optional(cmd.ReceiptNo, "receiptNo", "เลขที่ใบเสร็จ", "The receipt number", 100);
+        v.Optional(cmd.Note, "note", "หมายเหตุ", "The note", 1000);
+        var key = idempotencyKey?.Trim();
+        if (key is not null) v.Check(key.Length is >= 1 and <= 200, "Idempotency-Key", "Idempotency-Key ต้องยาว 1–200 ตัวอักษร", "The Idempotency-Key must be 1–200 characters.");
+        v.ThrowIfInvalid();
+        var receiptNo = Blank(cmd.ReceiptNo);
+        var note = Blank(cmd.Note);
+        var hash = key is null ? null : RequestHash(allocationId, cmd.Amount!.Value, cmd.PaidOn!.Value, payeeType, cmd.Payee?.Trim(), method, receiptNo, note);
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // The project row is locked first, so a concurrent request with this key waits, then finds the first one's row.
+        var a = await LockAsync(conn, tx, caller, allocationId, key, ct);
+        if (a.SeenId is long seenId)
+        {
+            if (a.SeenHash != hash)
+                throw new Conflict("Idempotency-Key นี้ใช้กับรายการอื่นไปแล้ว", "This Idempotency-Key was already used for a different payment.")
+                    { Extensions = { ["disbursementId"] = seenId } };
+            return new Saved<DisbursementView>(await conn.QuerySingleAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE id = @seenId", new { seenId }, tx), true);
+        }
+        if (a.Cancelled) throw new Conflict("การจัดสรรนี้ถูกยกเลิกแล้ว จ่ายเงินไม่ได้", "This allocation is cancelled: it takes no payments.");
+        var amount = cmd.Amount!.Value;
+        var remaining = a.Amount - a.Paid;
+        if (amount > remaining)
+            throw new Conflict($"เกินงบของครัวเรือน: จ่ายได้อีก {Thai.Baht(remaining, Thai.ThaiCulture)}",
+                $"Over the allocation: {Thai.Baht(remaining, Thai.EnglishCulture)} is left to pay.") { Extensions = { ["remaining"] = remaining } };
+        if (amount > a.Cash)
+            throw new Conflict($"เงินสดของโครงการไม่พอ: คงเหลือ {Thai.Baht(a.Cash, Thai.ThaiCulture)}",
+                $"Not enough cash received for the project: {Thai.Baht(a.Cash, Thai.EnglishCulture)} is on hand.") { Extensions = { ["cash"] = a.Cash } };
+
+        var row = await conn.QuerySingleAsync<DisbursementView>($"""
+            INSERT INTO disbursements (allocation_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, note,
+                                       idempotency_key, request_hash, created_by)
+            VALUES (@allocationId, @ProjectId, @amount, @PaidOn, @payee, @payeeType, @method, @receiptNo, @note, @key, @hash, @ActorId)
+            RETURNING {Columns}
+            """, new
+            {
+                allocationId, a.ProjectId, amount, cmd.PaidOn, payee = Blank(cmd.Payee) ?? a.HeadName, payeeType, method, receiptNo, note,
+                key, hash, caller.ActorId,
+            }, tx);
+        await Audit.WriteAsync(conn, tx, caller, "disbursement.record", "disbursement", row.Id, null, row, ct);
+        await tx.CommitAsync(ct);
+        return new Saved<DisbursementView>(row, false);
+    }
+
+    /// <summary>A correction: a new row of the opposite amount, dated today, with a reason. A payment is reversed at most once.</summary>
+    public async Task<DisbursementView> ReverseAsync(Caller caller, long disbursementId, ReverseDisbursement cmd, CancellationToken ct = default)
+    {
+        new Validator().Required(cmd.Reason, "reason", "เหตุผลที่กลับรายการ", "The reason", 1000).ThrowIfInvalid();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var allocationId = await conn.ExecuteScalarAsync<long?>("SELECT allocation_id FROM disbursements WHERE id = @disbursementId", new { disbursementId }, tx)
+            ?? throw NotFoundPayment(disbursementId);
+        await LockAsync(conn, tx, caller, allocationId, null, ct, () => NotFoundPayment(disbursementId));
+        var original = await conn.QuerySingleAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE id = @disbursementId", new { disbursementId }, tx);
+        if (original.ReversesId is not null)
+            throw new Conflict("รายการนี้เป็นการกลับรายการอยู่แล้ว กลับซ้ำไม่ได้", "This entry is itself a reversal; it cannot be reversed.");
+        var reversedBy = await conn.ExecuteScalarAsync<long?>("SELECT id FROM disbursements WHERE reverses_id = @disbursementId", new { disbursementId }, tx);
+        if (reversedBy is long by)
+            throw new Conflict("รายการจ่ายนี้ถูกกลับรายการไปแล้ว", "This payment has already been reversed.") { Extensions = { ["reversedById"] = by } };
+
+        var row = await conn.QuerySingleAsync<DisbursementView>($"""
+            INSERT INTO disbursements (allocation_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, reverses_id, reason, created_by)
+            VALUES (@AllocationId, @ProjectId, -@Amount, @today, @Payee, @PayeeType, @Method, @ReceiptNo, @Id, @reason, @ActorId)
+            RETURNING {Columns}
+            """, new
+            {
+                original.AllocationId, original.ProjectId, original.Amount, today = Thai.Today(clock), original.Payee, original.PayeeType,
+                original.Method, original.ReceiptNo, original.Id, reason = cmd.Reason!.Trim(), caller.ActorId,
+            }, tx);
+        await Audit.WriteAsync(conn, tx, caller, "disbursement.reverse", "disbursement", row.Id, original, row, ct);
+        await tx.CommitAsync(ct);
+        return row;
+    }
+
+    /// <summary>Payments and reversals of one allocation, oldest first.</summary>
+    public async Task<IReadOnlyList<DisbursementView>> ListAsync(Caller caller, long allocationId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var subdistrict = await conn.ExecuteScalarAsync<string?>("""
+            SELECT p.subdistrict_code FROM allocations a JOIN projects p ON p.id = a.project_id WHERE a.id = @allocationId
+            """, new { allocationId }) ?? throw AllocationNotFound(allocationId);
+        caller.EnsureCanRead(subdistrict, () => AllocationNotFound(allocationId));
+        return (await conn.QueryAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE allocation_id = @allocationId ORDER BY id", new { allocationId })).ToList();
+    }
+
+    /// <summary>Locks the project row, then the allocation row (always this order), and reads the sums the limits need and
+    /// the payment already made with this idempotency key, if any. The two statements go in one round trip, and run one
+    /// after the other, each with its own snapshot: what the second reads, after the first got the project lock, includes
+    /// the rows of every earlier writer (all of them held that lock). The area is checked before anything is used.</summary>
+    static async Task<Locked> LockAsync(NpgsqlConnection conn, IDbTransaction tx, Caller caller, long allocationId, string? key, CancellationToken ct,
+        Func<NotFound>? notFound = null)
+    {
+        notFound ??= () => AllocationNotFound(allocationId);
+        await using var reads = await conn.QueryMultipleAsync(new CommandDefinition("""
+            SELECT p.subdistrict_code FROM projects p
+            WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId)
+            FOR UPDATE;
+
+            -- One table and scalar subqueries, not joins: this runs for every payment, and joins cost twice the planning time.
+            SELECT a.id AS allocation_id, a.project_id, a.amount, a.cancelled_at IS NOT NULL AS cancelled,
+                   (SELECT h.head_name FROM households h WHERE h.id = a.household_id) AS head_name,
+                   (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
+                   (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.project_id = a.project_id)
+                 - (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.project_id = a.project_id) AS cash,
+                   (SELECT s.id FROM disbursements s WHERE s.project_id = a.project_id AND s.idempotency_key = @key) AS seen_id,
+                   (SELECT s.request_hash FROM disbursements s WHERE s.project_id = a.project_id AND s.idempotency_key = @key) AS seen_hash
+            FROM allocations a
+            WHERE a.id = @allocationId
+            FOR UPDATE OF a
+            """, new { allocationId, key }, tx, cancellationToken: ct));
+        var subdistrict = await reads.ReadSingleOrDefaultAsync<string>();
+        if (subdistrict is null) throw notFound();
+        caller.EnsureAllowed(caller.CanRecordMoney(subdistrict), subdistrict, notFound);
+        return await reads.ReadSingleAsync<Locked>();
+    }
+
+    /// <summary>What makes two requests "the same payment": every field, normalised (1000 and 1000.00 are one amount).</summary>
+    static string RequestHash(long allocationId, decimal amount, DateOnly paidOn, string payeeType, string? payee, string method, string? receiptNo, string? note)
+    {
+        var text = string.Join('\u001f', allocationId.ToString(CultureInfo.InvariantCulture), amount.ToString("0.00", CultureInfo.InvariantCulture),
+            paidOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), payeeType, payee ?? "", method, receiptNo ?? "", note ?? "");
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    public static NotFound AllocationNotFound(long id) => NotFound.Of($"การจัดสรรเลขที่ {id}", $"Allocation {id}");
+    static NotFound NotFoundPayment(long id) => NotFound.Of($"รายการจ่ายเลขที่ {id}", $"Disbursement {id}");
+}

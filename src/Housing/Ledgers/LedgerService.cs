@@ -1,0 +1,160 @@
+using Dapper;
+using Housing.Access;
+using Housing.Transfers;
+using Npgsql;
+
+namespace Housing.Ledgers;
+
+public sealed record ProjectMoney(long Id, string Name, string SubdistrictCode, string SubdistrictNameTh, string SubdistrictNameEn,
+    string Program, int FiscalYear, decimal Amount, decimal Received, decimal Paid)
+{
+    public decimal Balance => Received - Paid;
+}
+
+public sealed record AllocationMoney(long Id, long HouseholdId, string HeadName, string HouseNo, int? VillageNo, string WorkType, decimal Amount,
+    decimal Paid, bool Cancelled, string? LastStage)
+{
+    public decimal Remaining => Cancelled ? 0 : Amount - Paid;
+}
+
+/// <summary>One line of the cash book: a transfer in, a payment out, or a reversal (a negative payment).</summary>
+public sealed record LedgerEntry(string Kind, long Id, DateOnly Date, string Description, string? ReceiptNo, long? AllocationId,
+    decimal In, decimal Out, decimal Balance, long? ReversesId, long? ReversedById, string? Reason);
+
+public sealed record Ledger(ProjectMoney Project, IReadOnlyList<LedgerEntry> Entries);
+
+public sealed record MonthRow(int Year, int Month, decimal Opening, decimal In, decimal Out, decimal Closing)
+{
+    /// <summary>"ม.ค. 2565" / "Jan 2565": the month of <see cref="Thai.Date"/> without its day.</summary>
+    public string Label(System.Globalization.CultureInfo? culture = null) => Thai.Date(new DateOnly(Year, Month, 1), culture)[2..];
+}
+
+public sealed record MonthlyReport(ProjectMoney Project, IReadOnlyList<MonthRow> Months);
+
+/// <summary>What a treasurer reads: their projects with cash on hand, a project's homes, the cash book and the monthly report.</summary>
+public sealed class LedgerService(NpgsqlDataSource db)
+{
+    const string ProjectSql = """
+        SELECT p.id, p.name, p.subdistrict_code, s.name_th AS subdistrict_name_th, s.name_en AS subdistrict_name_en,
+               b.program, b.fiscal_year, p.amount,
+               (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.project_id = p.id) AS received,
+               (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.project_id = p.id) AS paid
+        FROM projects p JOIN budgets b ON b.id = p.budget_id JOIN subdistricts s ON s.code = p.subdistrict_code
+        """;
+
+    /// <summary>The projects the caller may read (a treasurer's subdistricts, staff's provinces), newest fiscal year first.</summary>
+    public async Task<IReadOnlyList<ProjectMoney>> ProjectsAsync(Caller caller, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<ProjectMoney>($"""
+            {ProjectSql}
+            WHERE (@provinces::text[] IS NULL OR b.province_code = ANY(@provinces))
+              AND (@subdistricts::text[] IS NULL OR p.subdistrict_code = ANY(@subdistricts))
+            ORDER BY b.fiscal_year DESC, p.name, p.id
+            LIMIT 500
+            """, new { provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts })).ToList();
+    }
+
+    public async Task<ProjectMoney> ProjectAsync(Caller caller, long projectId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await ReadProjectAsync(conn, caller, projectId);
+    }
+
+    const string AllocationSql = """
+        SELECT a.id, a.household_id, h.head_name, h.house_no, h.village_no, a.work_type, a.amount,
+               (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
+               a.cancelled_at IS NOT NULL AS cancelled,
+               (SELECT m.stage FROM milestones m WHERE m.allocation_id = a.id ORDER BY m.stage_order DESC LIMIT 1) AS last_stage
+        FROM allocations a JOIN households h ON h.id = a.household_id
+        """;
+
+    /// <summary>The homes of a project with what each has been paid and the last milestone reached.</summary>
+    public async Task<IReadOnlyList<AllocationMoney>> AllocationsAsync(Caller caller, long projectId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await ReadProjectAsync(conn, caller, projectId);
+        return (await conn.QueryAsync<AllocationMoney>($"""
+            {AllocationSql}
+            WHERE a.project_id = @projectId
+            ORDER BY a.cancelled_at IS NOT NULL, h.village_no NULLS LAST, h.head_name, a.id
+            """, new { projectId })).ToList();
+    }
+
+    /// <summary>One home with its project: the header of the payment and milestone pages.</summary>
+    public async Task<(ProjectMoney Project, AllocationMoney Home)> HomeAsync(Caller caller, long allocationId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var projectId = await conn.ExecuteScalarAsync<long?>("SELECT project_id FROM allocations WHERE id = @allocationId", new { allocationId })
+            ?? throw Disbursements.DisbursementService.AllocationNotFound(allocationId);
+        var project = await ReadProjectAsync(conn, caller, projectId, notFound: () => Disbursements.DisbursementService.AllocationNotFound(allocationId));
+        return (project, await conn.QuerySingleAsync<AllocationMoney>($"{AllocationSql} WHERE a.id = @allocationId", new { allocationId }));
+    }
+
+    sealed record Row(string Kind, long Id, DateOnly Date, string Description, string? ReceiptNo, long? AllocationId, decimal Amount,
+        long? ReversesId, long? ReversedById, string? Reason);
+
+    /// <summary>The cash book: every transfer and payment by date (then by entry order), with the running balance.</summary>
+    public async Task<Ledger> LedgerAsync(Caller caller, long projectId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct); // totals and lines from one snapshot
+        var project = await ReadProjectAsync(conn, caller, projectId, tx);
+        var rows = await conn.QueryAsync<Row>("""
+            SELECT kind, id, date, description, receipt_no, allocation_id, amount, reverses_id, reversed_by_id, reason
+            FROM (
+                SELECT 'transfer' AS kind, t.id, t.received_on AS date, t.reference AS description, NULL AS receipt_no,
+                       NULL::bigint AS allocation_id, t.amount, NULL::bigint AS reverses_id, NULL::bigint AS reversed_by_id,
+                       NULL AS reason, t.created_at
+                FROM transfers t WHERE t.project_id = @projectId
+                UNION ALL
+                SELECT CASE WHEN d.reverses_id IS NULL THEN 'payment' ELSE 'reversal' END, d.id, d.paid_on, d.payee, d.receipt_no,
+                       d.allocation_id, -d.amount, d.reverses_id, (SELECT r.id FROM disbursements r WHERE r.reverses_id = d.id), d.reason, d.created_at
+                FROM disbursements d WHERE d.project_id = @projectId
+            ) e
+            ORDER BY date, created_at, kind DESC, id
+            """, new { projectId }, tx);
+        var balance = 0m;
+        var entries = rows.Select(r =>
+        {
+            balance += r.Amount;
+            return new LedgerEntry(r.Kind, r.Id, r.Date, r.Description, r.ReceiptNo, r.AllocationId,
+                r.Amount > 0 ? r.Amount : 0, r.Amount < 0 ? -r.Amount : 0, balance, r.ReversesId, r.ReversedById, r.Reason);
+        }).ToList();
+        await tx.CommitAsync(ct);
+        return new Ledger(project, entries);
+    }
+
+    /// <summary>Per calendar month from the first entry to the last: opening balance, in, out (payments less reversals), closing.</summary>
+    public async Task<MonthlyReport> MonthlyAsync(Caller caller, long projectId, CancellationToken ct = default)
+    {
+        var ledger = await LedgerAsync(caller, projectId, ct);
+        var months = new List<MonthRow>();
+        if (ledger.Entries.Count > 0)
+        {
+            var byMonth = ledger.Entries.ToLookup(e => (e.Date.Year, e.Date.Month));
+            var first = ledger.Entries[0].Date;
+            var last = ledger.Entries.Max(e => e.Date);
+            var opening = 0m;
+            for (var m = new DateOnly(first.Year, first.Month, 1); m <= last; m = m.AddMonths(1))
+            {
+                var these = byMonth[(m.Year, m.Month)];
+                // A reversal gives money back: it lowers the month's net payments rather than counting as money received.
+                var inflow = these.Where(e => e.Kind == "transfer").Sum(e => e.In);
+                var outflow = these.Where(e => e.Kind != "transfer").Sum(e => e.Out - e.In);
+                months.Add(new MonthRow(m.Year, m.Month, opening, inflow, outflow, opening + inflow - outflow));
+                opening += inflow - outflow;
+            }
+        }
+        return new MonthlyReport(ledger.Project, months);
+    }
+
+    static async Task<ProjectMoney> ReadProjectAsync(NpgsqlConnection conn, Caller caller, long projectId, System.Data.IDbTransaction? tx = null,
+        Func<NotFound>? notFound = null)
+    {
+        notFound ??= () => TransferService.ProjectNotFound(projectId);
+        var p = await conn.QuerySingleOrDefaultAsync<ProjectMoney>($"{ProjectSql} WHERE p.id = @projectId", new { projectId }, tx) ?? throw notFound();
+        caller.EnsureCanRead(p.SubdistrictCode, notFound);
+        return p;
+    }
+}

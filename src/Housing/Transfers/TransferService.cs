@@ -1,0 +1,61 @@
+using Dapper;
+using Housing.Access;
+using Npgsql;
+
+namespace Housing.Transfers;
+
+public sealed record RecordTransfer(decimal? Amount, DateOnly? ReceivedOn, string? Reference);
+
+public sealed record TransferView(long Id, long ProjectId, decimal Amount, DateOnly ReceivedOn, string Reference, DateTime CreatedAt);
+
+/// <summary>Tranches the council receives from CODI for a project: the cash that payments draw on.</summary>
+public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
+{
+    const string Columns = "id, project_id, amount, received_on, reference, created_at";
+
+    /// <summary>Records a tranche. A CODI reference names one tranche, so the same reference again with the same amount
+    /// and date is a repeat (a double tap): the first row is answered and nothing is written; with other figures it is a 409.</summary>
+    public async Task<Saved<TransferView>> RecordAsync(Caller caller, long projectId, RecordTransfer cmd, CancellationToken ct = default)
+    {
+        var v = new Validator().Money(cmd.Amount, "amount");
+        CheckDate(v, cmd.ReceivedOn, "receivedOn", clock);
+        v.Required(cmd.Reference, "reference", "เลขที่อ้างอิง", "The reference", 100);
+        v.ThrowIfInvalid();
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // The project row is the lock every money write of this project queues on.
+        var subdistrict = await conn.ExecuteScalarAsync<string?>(
+            "SELECT subdistrict_code FROM projects WHERE id = @projectId FOR UPDATE", new { projectId }, tx)
+            ?? throw ProjectNotFound(projectId);
+        caller.EnsureAllowed(caller.CanRecordMoney(subdistrict), subdistrict, () => ProjectNotFound(projectId));
+        var reference = cmd.Reference!.Trim();
+        var seen = await conn.QuerySingleOrDefaultAsync<TransferView>(
+            $"SELECT {Columns} FROM transfers WHERE project_id = @projectId AND reference = @reference", new { projectId, reference }, tx);
+        if (seen is not null)
+        {
+            if (seen.Amount != cmd.Amount || seen.ReceivedOn != cmd.ReceivedOn)
+                throw new Conflict($"มีเงินโอนเลขที่อ้างอิง {reference} แล้ว", $"A transfer with reference {reference} is already recorded.")
+                    { Extensions = { ["transferId"] = seen.Id } };
+            return new Saved<TransferView>(seen, true);
+        }
+        var row = await conn.QuerySingleAsync<TransferView>($"""
+            INSERT INTO transfers (project_id, amount, received_on, reference, created_by)
+            VALUES (@projectId, @Amount, @ReceivedOn, @reference, @ActorId)
+            RETURNING {Columns}
+            """, new { projectId, cmd.Amount, cmd.ReceivedOn, reference, caller.ActorId }, tx);
+        await Audit.WriteAsync(conn, tx, caller, "transfer.record", "transfer", row.Id, null, row, ct);
+        await tx.CommitAsync(ct);
+        return new Saved<TransferView>(row, false);
+    }
+
+    /// <summary>Money dates: given, not in the future (Thai time), not before the programs began.</summary>
+    public static void CheckDate(Validator v, DateOnly? date, string field, TimeProvider clock)
+    {
+        if (date is not DateOnly d) v.Add(field, "กรุณากรอกวันที่", "A date is required.");
+        else if (d > Thai.Today(clock)) v.Add(field, "วันที่ต้องไม่เป็นวันในอนาคต", "The date must not be in the future.");
+        else if (d.Year < 2000) v.Add(field, "วันที่เก่าเกินไป", "The date is too far in the past.");
+    }
+
+    public static NotFound ProjectNotFound(long id) => NotFound.Of($"โครงการเลขที่ {id}", $"Project {id}");
+}

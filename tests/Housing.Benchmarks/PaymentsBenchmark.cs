@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Dapper;
+using Housing.Access;
+using Housing.Database;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Housing.Benchmarks;
+
+/// <summary>
+/// Payments over HTTP (the app on loopback Kestrel: bearer token, area check, project and allocation locks,
+/// idempotency key, limits, audit row) beside the bare transaction in raw SQL (lock the allocation, sum,
+/// insert), each on its own identical copy of the same data, in one run on one private cluster.
+/// Then SQL checks that no allocation and no project's cash was overspent.
+/// <c>dotnet run -c Release --project tests/Housing.Benchmarks -- payments [--clients 16] [--seconds 10]
+/// [--projects 100] [--homes 50] [--fast] [--no-prepare]</c> (--fast: fsync off, as the test clusters run; both sides
+/// auto-prepare their statements as the app does, unless --no-prepare).
+/// </summary>
+public static class PaymentsBenchmark
+{
+    const string Password = "bench-password-1";
+    const decimal Allocation = 2_000m, Payment = 100m; // 20 payments fill a home: limits are hit during the run
+    const string Subdistrict = "540101";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+        int clients = Arg("--clients", 16), seconds = Arg("--seconds", 10), projects = Arg("--projects", 100), homes = Arg("--homes", 50);
+        var durable = !args.Contains("--fast");
+        var options = $";Max Auto Prepare={(args.Contains("--no-prepare") ? 0 : HousingDatabase.MaxAutoPrepare)}";
+
+        var root = Path.Combine(Path.GetTempPath(), $"housing-bench-{Environment.ProcessId}");
+        var pg = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: durable);
+        try
+        {
+            await HousingDatabase.CreateDatabaseIfMissingAsync(pg.ConnectionString("postgres"), "bench");
+            await using (var db = NpgsqlDataSource.Create(pg.ConnectionString("bench") + ";Pooling=false"))
+            {
+                await Migrations.ApplyAsync(db, NullLogger.Instance);
+                await Geography.GeographySeeder.SeedAsync(db, NullLogger.Instance);
+                await SeedAsync(db, projects, homes);
+            }
+            await using (var admin = new NpgsqlConnection(pg.ConnectionString("postgres") + ";Pooling=false"))
+            {
+                await admin.OpenAsync();
+                await admin.ExecuteAsync("CREATE DATABASE bench_raw TEMPLATE bench");
+                await admin.ExecuteAsync("CREATE DATABASE bench_http TEMPLATE bench");
+            }
+            Console.WriteLine($"payments: {projects} projects x {homes} homes of {Allocation:0} baht, cash for half of them, {Payment:0}-baht payments, " +
+                $"{clients} clients, {seconds} s each, fsync {(durable ? "on" : "off")}, auto-prepare {(args.Contains("--no-prepare") ? "off" : "on")}, " +
+                $"{Environment.ProcessorCount} cores, load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")}");
+
+            var allocations = Enumerable.Range(1, projects * homes).Select(i => (long)i).ToArray();
+            await using var rawDb = NpgsqlDataSource.Create(pg.ConnectionString("bench_raw") + $";Maximum Pool Size={clients + 4}{options}");
+            var raw = await MeasureAsync("raw SQL", clients, seconds, allocations, (client, id, key) => RawPaymentAsync(rawDb, id));
+            await CheckAsync(rawDb, "raw SQL");
+
+            // The factory finds the app's content root through MvcTestingAppManifest.json in the working folder.
+            Directory.SetCurrentDirectory(AppContext.BaseDirectory);
+            await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+            {
+                b.UseEnvironment("Production");
+                b.UseSetting("ConnectionStrings:Housing", pg.ConnectionString("bench_http") + options);
+                b.UseSetting("Housing:Demo", "false");
+                b.UseSetting("Logging:LogLevel:Default", "Warning");
+                b.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
+            });
+            app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+            app.StartServer();
+            var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
+                .Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
+            // One treasurer per client, as 16 councils' treasurers would be: each signs in and pays with its own token.
+            using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients };
+            var tokens = new List<AuthenticationHeaderValue>();
+            using (var signIn = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl) })
+                for (var c = 0; c < clients; c++)
+                {
+                    await app.Services.GetRequiredService<UserService>().CreateAsync(Caller.System,
+                        new CreateUser($"treasurer.bench{c}", Password, nameof(Role.Treasurer), [], [Subdistrict]));
+                    var token = await (await signIn.PostAsJsonAsync("/api/v1/auth/token", new { username = $"treasurer.bench{c}", password = Password }))
+                        .Content.ReadFromJsonAsync<Token>();
+                    tokens.Add(new AuthenticationHeaderValue("Bearer", token!.AccessToken));
+                }
+            using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl) };
+            var body = new { amount = Payment, paidOn = "2022-02-01", payee = "ร้านวัสดุก่อสร้าง", payeeType = "supplier", receiptNo = "R-1" };
+            var web = await MeasureAsync("HTTP", clients, seconds, allocations, async (client, id, key) =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/allocations/{id}/disbursements") { Content = JsonContent.Create(body) };
+                request.Headers.Authorization = tokens[client];
+                request.Headers.Add("Idempotency-Key", key);
+                using var response = await http.SendAsync(request);
+                return response.StatusCode switch
+                {
+                    HttpStatusCode.Created => true,
+                    HttpStatusCode.Conflict => false,
+                    var s => throw new InvalidOperationException($"HTTP {(int)s}: {await response.Content.ReadAsStringAsync()}"),
+                };
+            });
+            await CheckAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), "HTTP");
+
+            var ratio = web.PerSecond / raw.PerSecond;
+            Console.WriteLine($"HTTP/raw throughput: {ratio:P0} (target >= 50%); HTTP p99 {web.P99:0.0} ms (target <= 25 ms): " +
+                (ratio >= 0.5 && web.P99 <= 25 ? "met" : "NOT met"));
+            return 0;
+        }
+        finally
+        {
+            await pg.StopAsync();
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    sealed record Token(string AccessToken);
+
+    sealed record Result(double PerSecond, double P50, double P99);
+
+    /// <summary>Clients pick homes at random; a home (or its project's cash) that is full answers "refused", as in real use.</summary>
+    static async Task<Result> MeasureAsync(string name, int clients, int seconds, long[] allocations, Func<int, long, string, Task<bool>> pay)
+    {
+        // A short warm-up (JIT, pools, plans) that is not counted.
+        var warm = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c => { while (warm.Elapsed < TimeSpan.FromSeconds(1)) await pay(c, allocations[Random.Shared.Next(allocations.Length)], Guid.NewGuid().ToString("N")); }));
+
+        var latencies = new List<double>[clients];
+        int accepted = 0, refused = 0;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+        {
+            var mine = latencies[c] = new List<double>(100_000);
+            while (clock.Elapsed < TimeSpan.FromSeconds(seconds))
+            {
+                var start = Stopwatch.GetTimestamp();
+                var ok = await pay(c, allocations[Random.Shared.Next(allocations.Length)], Guid.NewGuid().ToString("N"));
+                mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                if (ok) Interlocked.Increment(ref accepted); else Interlocked.Increment(ref refused);
+            }
+        }));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        var result = new Result(all.Length / elapsed, all[all.Length / 2], all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))]);
+        Console.WriteLine($"{name,-8} {all.Length,7} payments in {elapsed:0.0} s: {result.PerSecond,7:0} /s, p50 {result.P50,6:0.00} ms, p99 {result.P99,6:0.00} ms " +
+            $"({accepted} accepted, {refused} refused over a limit; this process used {cpuMs / all.Length:0.00} ms of CPU per payment)");
+        return result;
+    }
+
+    /// <summary>The bare transaction: lock the allocation, sum its payments, insert if it fits.</summary>
+    static async Task<bool> RawPaymentAsync(NpgsqlDataSource db, long allocationId)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var (projectId, amount) = await conn.QuerySingleAsync<(long, decimal)>(
+            "SELECT project_id, amount FROM allocations WHERE id = @allocationId FOR UPDATE", new { allocationId }, tx);
+        var paid = await conn.ExecuteScalarAsync<decimal>("SELECT coalesce(sum(amount), 0) FROM disbursements WHERE allocation_id = @allocationId", new { allocationId }, tx);
+        if (paid + Payment > amount) return false;
+        await conn.ExecuteAsync("""
+            INSERT INTO disbursements (allocation_id, project_id, amount, paid_on, payee, payee_type, receipt_no)
+            VALUES (@allocationId, @projectId, @Payment, '2022-02-01', 'ร้านวัสดุก่อสร้าง', 'supplier', 'R-1')
+            """, new { allocationId, projectId, Payment }, tx);
+        await tx.CommitAsync();
+        return true;
+    }
+
+    /// <summary>No home paid past its allocation; for the HTTP run, no project paid past the cash it received.</summary>
+    static async Task CheckAsync(NpgsqlDataSource db, string name)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var overAllocation = await conn.ExecuteScalarAsync<long>("""
+            SELECT count(*) FROM allocations a WHERE (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) > a.amount
+            """);
+        var overCash = await conn.ExecuteScalarAsync<long>("""
+            SELECT count(*) FROM projects p
+            WHERE (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.project_id = p.id) > (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.project_id = p.id)
+            """);
+        Console.WriteLine($"{name,-8} check by SQL: {overAllocation} allocations overspent, {overCash} projects past their cash" +
+            (name == "raw SQL" ? " (the raw transaction does not check cash)" : ""));
+    }
+
+    /// <summary>Projects in one subdistrict, each with its homes and a transfer covering half of their allocations.</summary>
+    static async Task SeedAsync(NpgsqlDataSource db, int projects, int homes)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await conn.ExecuteAsync("""
+            INSERT INTO budgets (program, fiscal_year, province_code, target_households, amount) VALUES ('BPP', 2565, '54', @households, 99999999);
+            INSERT INTO projects (budget_id, subdistrict_code, name, target_households, amount)
+                SELECT 1, @Subdistrict, 'โครงการ ' || g, @homes, @homes * @Allocation FROM generate_series(1, @projects) g;
+            INSERT INTO households (citizen_id, head_name, house_no, village_no, subdistrict_code, members, monthly_income)
+                SELECT lpad(g::text, 13, '0'), 'ครัวเรือน ' || g, g::text, 1, @Subdistrict, 3, 4000 FROM generate_series(1, @households) g;
+            INSERT INTO allocations (project_id, household_id, program, fiscal_year, amount, work_type)
+                SELECT (g - 1) / @homes + 1, g, 'BPP', 2565, @Allocation, 'repair' FROM generate_series(1, @households) g ORDER BY g;
+            INSERT INTO transfers (project_id, amount, received_on, reference)
+                SELECT id, amount / 2, '2022-01-20', 'CODI-' || id FROM projects;
+            ANALYZE;
+            """, new { projects, homes, households = projects * homes, Subdistrict, Allocation });
+    }
+}

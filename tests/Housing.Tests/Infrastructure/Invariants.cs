@@ -1,0 +1,79 @@
+using Npgsql;
+
+namespace Housing.Tests.Infrastructure;
+
+/// <summary>
+/// The rules the money and the register must keep whatever happened: each check is a query that
+/// must find nothing. Tests that throw many requests at the app (fuzz, access matrix, load) end
+/// with <see cref="AssertHoldAsync"/>.
+/// </summary>
+public static class Invariants
+{
+    static readonly (string Rule, string Sql)[] Checks =
+    [
+        ("projects stay within their budget", """
+            SELECT b.id FROM budgets b JOIN projects p ON p.budget_id = b.id GROUP BY b.id, b.amount HAVING sum(p.amount) > b.amount
+            """),
+        ("live allocations stay within their project", """
+            SELECT p.id FROM projects p JOIN allocations a ON a.project_id = p.id AND a.cancelled_at IS NULL
+            GROUP BY p.id, p.amount HAVING sum(a.amount) > p.amount
+            """),
+        ("net payments stay within their allocation and never go below zero", """
+            SELECT a.id FROM allocations a JOIN disbursements d ON d.allocation_id = a.id
+            GROUP BY a.id, a.amount HAVING sum(d.amount) > a.amount OR sum(d.amount) < 0
+            """),
+        ("net payments stay within the cash the project received", """
+            SELECT p.id FROM projects p
+            WHERE coalesce((SELECT sum(amount) FROM disbursements d WHERE d.project_id = p.id), 0)
+                > coalesce((SELECT sum(amount) FROM transfers t WHERE t.project_id = p.id), 0)
+            """),
+        ("a reversal undoes exactly its payment, on the same allocation", """
+            SELECT r.id FROM disbursements r JOIN disbursements d ON d.id = r.reverses_id
+            WHERE r.amount <> -d.amount OR r.allocation_id <> d.allocation_id OR d.reverses_id IS NOT NULL
+            """),
+        ("a payment's project is its allocation's project", """
+            SELECT d.id FROM disbursements d JOIN allocations a ON a.id = d.allocation_id WHERE d.project_id <> a.project_id
+            """),
+        ("a cancelled allocation carries no net payment", """
+            SELECT a.id FROM allocations a JOIN disbursements d ON d.allocation_id = a.id
+            WHERE a.cancelled_at IS NOT NULL GROUP BY a.id HAVING sum(d.amount) <> 0
+            """),
+        ("every household's citizen ID has a valid check digit", """
+            SELECT id FROM households
+            WHERE (11 - (SELECT sum(substr(citizen_id, i, 1)::int * (14 - i)) FROM generate_series(1, 12) i) % 11) % 10 <> substr(citizen_id, 13, 1)::int
+            """),
+        ("an allocation's household lives in its project's subdistrict", """
+            SELECT a.id FROM allocations a JOIN projects p ON p.id = a.project_id JOIN households h ON h.id = a.household_id
+            WHERE h.subdistrict_code <> p.subdistrict_code
+            """),
+        ("an allocation's program and year are its budget's", """
+            SELECT a.id FROM allocations a JOIN projects p ON p.id = a.project_id JOIN budgets b ON b.id = p.budget_id
+            WHERE a.program <> b.program OR a.fiscal_year <> b.fiscal_year
+            """),
+        ("milestones are dated in stage order", """
+            SELECT m.id FROM milestones m JOIN milestones earlier ON earlier.allocation_id = m.allocation_id AND earlier.stage_order < m.stage_order
+            WHERE earlier.reached_on > m.reached_on
+            """),
+        ("a milestone's order matches its stage", """
+            SELECT id FROM milestones WHERE stage_order <> array_position(ARRAY['surveyed', 'approved', 'materials_bought',
+                'construction_started', 'structure_done', 'completed', 'handed_over'], stage)
+            """),
+        ("at most five photos per milestone", """
+            SELECT milestone_id FROM milestone_photos GROUP BY milestone_id HAVING count(*) > 5
+            """),
+        ("photo bytes match their checksum", """
+            SELECT id FROM milestone_photos WHERE sha256 <> encode(sha256(content), 'hex')
+            """),
+    ];
+
+    public static async Task AssertHoldAsync(NpgsqlDataSource db)
+    {
+        var broken = new List<string>();
+        foreach (var (rule, sql) in Checks)
+        {
+            var ids = await db.QueryAsync<long>(sql);
+            if (ids.Count > 0) broken.Add($"{rule}: broken by {string.Join(", ", ids.Take(10))}");
+        }
+        Assert.True(broken.Count == 0, "Invariants broken:\n" + string.Join("\n", broken));
+    }
+}
