@@ -153,8 +153,10 @@ public sealed class HouseholdService(NpgsqlDataSource db)
 
     public const int MaxPageSize = 200;
 
+    // The area as a list of subdistricts, so the (subdistrict_code, id) index finds a province's households
+    // without reading the whole national register.
     const string Filter = """
-         WHERE (@provinces::text[] IS NULL OR left(h.subdistrict_code, 2) = ANY(@provinces))
+         WHERE (@provinces::text[] IS NULL OR h.subdistrict_code IN (SELECT code FROM subdistricts WHERE left(code, 2) = ANY(@provinces)))
            AND (@subdistricts::text[] IS NULL OR h.subdistrict_code = ANY(@subdistricts))
            AND (@subdistrictCode::text IS NULL OR h.subdistrict_code = @subdistrictCode)
            AND (@villageNo::int IS NULL OR h.village_no = @villageNo)
