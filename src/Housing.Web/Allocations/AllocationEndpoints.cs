@@ -14,6 +14,8 @@ public static class AllocationEndpoints
         });
         api.MapGet("/projects/{id:long}/allocations", async (long id, HttpContext http, AllocationService allocations, CancellationToken ct) =>
             TypedResults.Ok(await allocations.ListAsync(http.User.ToCaller(), id, ct)));
+        api.MapGet("/households/{id:long}/allocations", async (long id, HttpContext http, AllocationService allocations, CancellationToken ct) =>
+            TypedResults.Ok(await allocations.ForHouseholdAsync(http.User.ToCaller(), id, ct)));
         api.MapGet("/allocations/{id:long}", async (long id, HttpContext http, AllocationService allocations, CancellationToken ct) =>
             TypedResults.Ok(await allocations.GetAsync(http.User.ToCaller(), id, ct)));
         api.MapPut("/allocations/{id:long}", async (long id, ChangeAllocation body, HttpContext http, AllocationService allocations, CancellationToken ct) =>

@@ -213,6 +213,16 @@ public sealed class AllocationService(NpgsqlDataSource db)
         return rows.Select(a => a with { CitizenIdMasked = CitizenId.Mask(a.CitizenIdMasked) }).ToList();
     }
 
+    /// <summary>Every allocation a household has had, newest year first: its help, traceable across programs and years.</summary>
+    public async Task<IReadOnlyList<AllocationView>> ForHouseholdAsync(Caller caller, long householdId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var subdistrict = await conn.ExecuteScalarAsync<string?>("SELECT subdistrict_code FROM households WHERE id = @householdId", new { householdId });
+        if (subdistrict is null || !caller.CanRead(subdistrict)) throw NotFound.Of($"ครัวเรือนเลขที่ {householdId}", $"Household {householdId}");
+        var rows = await conn.QueryAsync<AllocationView>(Select + " WHERE a.household_id = @householdId ORDER BY a.fiscal_year DESC, a.id", new { householdId });
+        return rows.Select(a => a with { CitizenIdMasked = CitizenId.Mask(a.CitizenIdMasked) }).ToList();
+    }
+
     /// <summary>Households of the project's subdistrict with no live allocation in its program and year: who may still be allocated.</summary>
     public async Task<IReadOnlyList<Candidate>> CandidatesAsync(Caller caller, long projectId, CancellationToken ct = default)
     {

@@ -156,6 +156,22 @@ public sealed class AllocationApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task A_households_help_is_listed_across_programs_and_years_within_the_area()
+    {
+        var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
+        var year = Seed.NewYear();
+        var bpp = await Seed.ProjectAsync(staff, (await Seed.BudgetAsync(staff, "54", year, 10, 100_000m)).Id, "540113", 5, 50_000m);
+        var bmk = await Seed.ProjectAsync(staff, (await Seed.BudgetAsync(staff, "54", year, 10, 100_000m, "BMK")).Id, "540113", 5, 50_000m, "บ้านมั่นคง", "ชุมชนริมน้ำ");
+        var h = await Seed.HouseholdAsync(staff, "540113");
+        var first = await Seed.AllocationAsync(staff, bpp.Id, h.Id, 20_000m);
+        var second = await Seed.AllocationAsync(staff, bmk.Id, h.Id, 30_000m, "infrastructure");
+        var help = await (await app.ClientAsync(Role.Treasurer, subdistricts: ["540113"])).GetFromJsonAsync<List<AllocationView>>($"/api/v1/households/{h.Id}/allocations");
+        Assert.Equal([(first.Id, "BPP", 20_000m), (second.Id, "BMK", 30_000m)], help!.Select(a => (a.Id, a.Program, a.Amount)));
+        await Seed.ProblemAsync(await (await app.ClientAsync(Role.Treasurer, subdistricts: ["540101"])).GetAsync($"/api/v1/households/{h.Id}/allocations"), HttpStatusCode.NotFound);
+        Assert.Contains("household-allocations", await staff.GetStringAsync($"/Households/{h.Id}"));
+    }
+
+    [Fact]
     public async Task Staff_racing_for_the_last_baht_one_wins_each_slot_the_rest_get_409_and_the_sum_never_passes()
     {
         var (staff, project) = await ProjectAsync("540112", 100_000m);
