@@ -148,7 +148,15 @@ public sealed class HouseholdService(NpgsqlDataSource db)
         await using var conn = await db.OpenConnectionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<Row>(Select + " WHERE h.id = @id", new { id });
         if (row is null || !caller.CanRead(row.SubdistrictCode)) throw HouseholdNotFound(id);
-        return row.View(showId: caller.CanManage(row.SubdistrictCode));
+        var showId = caller.CanManage(row.SubdistrictCode);
+        if (showId)
+        {
+            // PDPA: who saw a full citizen ID, and when, is on record.
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await Audit.WriteAsync(conn, tx, caller, "household.view_citizen_id", "household", id, null, null, ct);
+            await tx.CommitAsync(ct);
+        }
+        return row.View(showId);
     }
 
     public const int MaxPageSize = 200;

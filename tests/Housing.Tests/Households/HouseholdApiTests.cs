@@ -118,6 +118,22 @@ public sealed class HouseholdApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task Who_saw_a_full_citizen_ID_is_in_the_audit_log_and_masked_views_are_not()
+    {
+        var staffUser = await app.CreateUserAsync(Role.ProvincialStaff, ["54"]);
+        var staff = await app.ClientForAsync(staffUser.Username);
+        var h = await Seed.HouseholdAsync(staff, "540102");
+        await staff.GetAsync($"/api/v1/households/{h.Id}");
+        await staff.GetAsync($"/api/v1/households/{h.Id}");
+        await (await app.ClientAsync(Role.Viewer)).GetAsync($"/api/v1/households/{h.Id}");
+        var views = await app.Db.QueryAsync<string>(
+            "SELECT actor_name FROM audit_log WHERE action = 'household.view_citizen_id' AND entity_id = @id ORDER BY id", new { id = h.Id.ToString() });
+        Assert.Equal([staffUser.Username, staffUser.Username], views);
+        // The audit log itself never holds the full ID.
+        Assert.Equal(0, await app.Db.CountAsync("audit_log", "after::text LIKE '%' || (SELECT citizen_id FROM households WHERE id = @id) || '%'", new { id = h.Id }));
+    }
+
+    [Fact]
     public async Task Search_by_name_ID_and_village_in_pages_within_the_callers_area()
     {
         var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
