@@ -28,6 +28,7 @@ public class BrowserApp : TestApp
         app.StartServer();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseUrl = addresses.First().Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1").Replace("localhost", "127.0.0.1");
+        app.ClientOptions.BaseAddress = new Uri(BaseUrl); // the API clients of a browser test talk to the same server
     }
 
     public override async Task InitializeAsync()

@@ -65,7 +65,7 @@ public class TestApp : IAsyncLifetime
     }
 
     /// <summary>An HTTP client with no credentials.</summary>
-    public HttpClient Anonymous() => Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    public HttpClient Anonymous() => Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = Factory.ClientOptions.BaseAddress });
 
     /// <summary>An HTTP client holding a bearer token for a (new) user of this role and area.</summary>
     public async Task<HttpClient> ClientAsync(Role role, string[]? provinces = null, string[]? subdistricts = null)
