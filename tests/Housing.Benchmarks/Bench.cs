@@ -1,5 +1,10 @@
 using System.Diagnostics;
 using Housing.Database;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -24,6 +29,28 @@ public sealed class Bench : IAsyncDisposable
         await Migrations.ApplyAsync(db, NullLogger.Instance);
         await Geography.GeographySeeder.SeedAsync(db, NullLogger.Instance);
         return new Bench(cluster, root, db);
+    }
+
+    /// <summary>The app over <paramref name="connectionString"/> on a free loopback Kestrel port: production settings,
+    /// quiet logs, no demo data, no sign-in rate limit (the clients sign in all at once).</summary>
+    public static (WebApplicationFactory<Program> App, string BaseUrl) HostApp(string connectionString)
+    {
+        // The factory finds the app's content root through MvcTestingAppManifest.json in the working folder.
+        Directory.SetCurrentDirectory(AppContext.BaseDirectory);
+        var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Production");
+            b.UseSetting("ConnectionStrings:Housing", connectionString);
+            b.UseSetting("Housing:Demo", "false");
+            b.UseSetting("Housing:Auth:SignInsPerMinute", "100000");
+            b.UseSetting("Logging:LogLevel:Default", "Warning");
+            b.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
+        });
+        app.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        app.StartServer();
+        var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
+            .Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
+        return (app, baseUrl);
     }
 
     public static string Option(string[] args, string name, string fallback)

@@ -8,10 +8,6 @@ using System.Text.Json;
 using Dapper;
 using Housing.Access;
 using Housing.Database;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -59,18 +55,11 @@ public static class LoadBenchmark
                 """);
             int treasurers = users * 3 / 8, staff = users / 4, exporters = users / 8, viewers = users - treasurers - staff - exporters;
 
-            Directory.SetCurrentDirectory(AppContext.BaseDirectory);
-            await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-            {
-                b.UseEnvironment("Production");
-                b.UseSetting("ConnectionStrings:Housing", cs);
-                b.UseSetting("Housing:Demo", "false");
-                b.UseSetting("Housing:Auth:SignInsPerMinute", "100000");
-                b.UseSetting("Logging:LogLevel:Default", "Warning");
-            });
-            app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            app.StartServer();
-            var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "127.0.0.1");
+            var hosted = Bench.HostApp(cs);
+            await using var app = hosted.App;
+            var baseUrl = hosted.BaseUrl;
+            // The national and province rollups the viewers read, as the nightly job would have left them.
+            await app.Services.GetRequiredService<Rollups.RollupService>().RecomputeAllAsync(CancellationToken.None);
             var userService = app.Services.GetRequiredService<UserService>();
             var handler = new SocketsHttpHandler { MaxConnectionsPerServer = users * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
 

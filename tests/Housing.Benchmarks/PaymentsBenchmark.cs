@@ -6,10 +6,6 @@ using System.Net.Http.Json;
 using Dapper;
 using Housing.Access;
 using Housing.Database;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -64,20 +60,9 @@ public static class PaymentsBenchmark
             var raw = await MeasureAsync("raw SQL", clients, seconds, allocations, (client, id, key) => RawPaymentAsync(rawDb, id));
             await CheckAsync(rawDb, "raw SQL");
 
-            // The factory finds the app's content root through MvcTestingAppManifest.json in the working folder.
-            Directory.SetCurrentDirectory(AppContext.BaseDirectory);
-            await using var app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-            {
-                b.UseEnvironment("Production");
-                b.UseSetting("ConnectionStrings:Housing", pg.ConnectionString("bench_http") + options);
-                b.UseSetting("Housing:Demo", "false");
-                b.UseSetting("Logging:LogLevel:Default", "Warning");
-                b.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
-            });
-            app.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            app.StartServer();
-            var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
-                .Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
+            var hosted = Bench.HostApp(pg.ConnectionString("bench_http") + options);
+            await using var app = hosted.App;
+            var baseUrl = hosted.BaseUrl;
             // One treasurer per client, as 16 councils' treasurers would be: each signs in and pays with its own token.
             using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients };
             var tokens = new List<AuthenticationHeaderValue>();

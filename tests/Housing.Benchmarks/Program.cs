@@ -22,6 +22,7 @@ public static class Benchmarks
               rollups [households, default 500000]
               load [--users 32] [--seconds 60] [--households 500000]
               import [--rows 100000] [--runs 3]
+              import [--rows 100000] [--runs 3]
             """);
         return 2;
     }

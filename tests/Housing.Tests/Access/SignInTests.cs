@@ -186,3 +186,63 @@ public sealed class RateLimitTests(RateLimitedApp app) : IClassFixture<RateLimit
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
     }
 }
+
+public sealed class ExpiredTokenApp : TestApp
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Housing:Auth:TokenMinutes"] = "0" };
+}
+
+public sealed class TokenExpiryTests(ExpiredTokenApp app) : IClassFixture<ExpiredTokenApp>
+{
+    [Fact]
+    public async Task A_token_past_its_expiry_is_refused()
+    {
+        var user = await app.CreateUserAsync(Role.Viewer);
+        var client = app.Anonymous();
+        var body = await (await client.PostAsJsonAsync("/api/v1/auth/token", new { username = user.Username, password = TestApp.Password })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(body.GetProperty("expiresAt").GetDateTimeOffset() <= DateTimeOffset.UtcNow);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", body.GetProperty("accessToken").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/provinces")).StatusCode);
+    }
+}
+
+public sealed class BehindProxyApp : TestApp
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Housing:BehindProxy"] = "true" };
+}
+
+public sealed class BehindProxyTests(BehindProxyApp app) : IClassFixture<BehindProxyApp>
+{
+    [Fact]
+    public async Task Behind_a_TLS_proxy_cookies_are_Secure_HttpOnly_SameSite_and_HSTS_is_sent()
+    {
+        var user = await app.CreateUserAsync(Role.Viewer);
+        var client = app.Anonymous();
+        HttpRequestMessage Https(HttpMethod method, string path)
+        {
+            var r = new HttpRequestMessage(method, path);
+            r.Headers.Host = "housing.example.org"; // HSTS is never sent to localhost
+            r.Headers.Add("X-Forwarded-Proto", "https");
+            return r;
+        }
+        var form = await client.SendAsync(Https(HttpMethod.Get, "/Access/SignIn"));
+        Assert.Contains("max-age=", form.Headers.GetValues("Strict-Transport-Security").Single());
+        var html = await form.Content.ReadAsStringAsync();
+        var token = Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        var antiforgery = form.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("housing.af=", StringComparison.Ordinal));
+        Assert.Contains("secure", antiforgery, StringComparison.OrdinalIgnoreCase);
+
+        var post = Https(HttpMethod.Post, "/Access/SignIn");
+        post.Headers.Add("Cookie", antiforgery.Split(';')[0]);
+        post.Content = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = user.Username, ["password"] = TestApp.Password, ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
+        });
+        var signedIn = await client.SendAsync(post);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        var cookie = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("housing.auth=", StringComparison.Ordinal)).ToLowerInvariant();
+        Assert.Contains("secure", cookie);
+        Assert.Contains("httponly", cookie);
+        Assert.Contains("samesite=lax", cookie);
+    }
+}

@@ -133,3 +133,34 @@ public sealed class JobKillTests
         return http;
     }
 }
+
+/// <summary>The nightly recompute missed while the app was down runs once when it starts again.</summary>
+public sealed class MissedJobTests
+{
+    [Fact]
+    public async Task A_scheduled_recompute_missed_while_the_app_was_down_runs_once_on_the_next_start()
+    {
+        var cs = await TestCluster.CreateDatabaseAsync("missed");
+        await using var db = NpgsqlDataSource.Create(cs);
+        // "Nightly" every 20 s here, so the test can be down across a fire time; a miss counts after 1 s.
+        var settings = new Dictionary<string, string>
+        {
+            ["Housing__Jobs__FullRefreshCron"] = "0/20 * * * * ?", ["Housing__Jobs__MisfireThresholdSeconds"] = "1", ["Housing__Jobs__IncrementalSeconds"] = "3600",
+            ["Housing__Jobs__ClusterCheckinSeconds"] = "1", // the killed instance had already claimed the fire: it is taken over quickly
+        };
+        await using (var app = await AppProcess.StartAsync(cs, settings)) await app.KillAsync();
+        // Stay down across the next fire time, then come back a couple of seconds after it.
+        var now = DateTime.UtcNow;
+        var missed = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second / 20 * 20, DateTimeKind.Utc).AddSeconds(20);
+        await Task.Delay(missed.AddSeconds(2) - DateTime.UtcNow);
+        var before = await db.CountAsync("job_runs", "job = 'rollups.full' AND trigger = 'schedule'");
+
+        await using (var again = await AppProcess.StartAsync(cs, settings))
+        {
+            var until = missed.AddSeconds(15); // the next regular fire is at missed + 20 s
+            while (DateTime.UtcNow < until) await Task.Delay(250);
+            Assert.Equal(1, await db.CountAsync("job_runs", "job = 'rollups.full' AND trigger = 'schedule'") - before);
+            Assert.Equal(1, await db.CountAsync("job_runs", "job = 'rollups.full' AND trigger = 'schedule' AND status = 'succeeded'"));
+        }
+    }
+}
