@@ -33,6 +33,9 @@ public static class PaymentsBenchmark
         int clients = Arg("--clients", 16), seconds = Arg("--seconds", 10), projects = Arg("--projects", 100), homes = Arg("--homes", 50);
         var durable = !args.Contains("--fast");
         var options = $";Max Auto Prepare={(args.Contains("--no-prepare") ? 0 : HousingDatabase.MaxAutoPrepare)}";
+        // --pool N: at most N database connections on both sides, so requests queue in the client instead of N backends contending for the cores.
+        var pool = Arg("--pool", 0);
+        if (pool > 0) options += $";Maximum Pool Size={pool}";
 
         var root = Path.Combine(Path.GetTempPath(), $"housing-bench-{Environment.ProcessId}");
         var pg = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: durable);
@@ -56,7 +59,7 @@ public static class PaymentsBenchmark
                 $"{Environment.ProcessorCount} cores, load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")}");
 
             var allocations = Enumerable.Range(1, projects * homes).Select(i => (long)i).ToArray();
-            await using var rawDb = NpgsqlDataSource.Create(pg.ConnectionString("bench_raw") + $";Maximum Pool Size={clients + 4}{options}");
+            await using var rawDb = NpgsqlDataSource.Create(pg.ConnectionString("bench_raw") + (pool > 0 ? options : $";Maximum Pool Size={clients + 4}{options}"));
             var raw = await MeasureAsync("raw SQL", clients, seconds, allocations, (client, id, key) => RawPaymentAsync(rawDb, id));
             await CheckAsync(rawDb, "raw SQL");
 
