@@ -39,12 +39,8 @@ public sealed class HomeModel(GeographyService geography) : PageModel
     {
         Caller = User.ToCaller();
         Cards = AllCards.Select(f => f()).Where(c => c.Roles.Contains(Caller.Role)).ToList();
-        if (Caller.ProvinceCodes.Count > 0)
-        {
-            var provinces = await geography.ProvincesAsync(ct);
-            AreaNames.AddRange(provinces.Where(p => Caller.ProvinceCodes.Contains(p.Code)).Select(p => Lang.Name(p.NameTh, p.NameEn)));
-        }
-        foreach (var code in Caller.SubdistrictCodes)
-            if (await geography.SubdistrictAsync(code, ct) is { } s) AreaNames.Add(Lang.T("ต.", "") + Lang.Name(s.NameTh, s.NameEn));
+        if (Caller.ProvinceCodes.Count + Caller.SubdistrictCodes.Count == 0) return;
+        foreach (var (code, th, en) in await geography.NamesAsync(Caller.ProvinceCodes, Caller.SubdistrictCodes, ct))
+            AreaNames.Add((code.Length == 6 ? Lang.T("ต.", "") : "") + Lang.T(th, en));
     }
 }

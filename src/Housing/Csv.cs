@@ -1,6 +1,6 @@
 namespace Housing;
 
-/// <summary>RFC 4180 reading for small shipped files: quoted fields, doubled quotes, CRLF or LF.</summary>
+/// <summary>RFC 4180 reading, streamed row by row (shipped geography and uploaded imports): quoted fields, doubled quotes, CRLF or LF.</summary>
 public static class Csv
 {
     public static IEnumerable<string[]> Rows(TextReader reader)

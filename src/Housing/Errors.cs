@@ -90,6 +90,14 @@ public sealed class Validator
 
     public const decimal MaxMoney = 99_999_999.99m;
 
+    /// <summary>A day that has happened (money received or paid, a stage reached): not in the future, not before 2000.</summary>
+    public Validator PastDate(DateOnly? date, string field, TimeProvider clock)
+    {
+        if (date is not DateOnly d) return Add(field, "กรุณากรอกวันที่", "A date is required.");
+        if (d > Thai.Today(clock)) return Add(field, "วันที่ต้องไม่เป็นวันในอนาคต", "The date must not be in the future.");
+        return d.Year < 2000 ? Add(field, "วันที่เก่าเกินไป", "The date is too far in the past.") : this;
+    }
+
     public void ThrowIfInvalid()
     {
         if (!Ok) throw new ValidationFailed(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));

@@ -59,12 +59,7 @@ public static class CitizenId
 
     /// <summary>13 digits whose last is (11 − Σ dᵢ·(13 − i) mod 11) mod 10 over the first 12.</summary>
     public static bool IsValid(string? id)
-    {
-        if (id is null || id.Length != 13 || !id.All(char.IsAsciiDigit)) return false;
-        var sum = 0;
-        for (var i = 0; i < 12; i++) sum += (id[i] - '0') * (13 - i);
-        return (11 - sum % 11) % 10 == id[12] - '0';
-    }
+        => id is { Length: 13 } && id.All(char.IsAsciiDigit) && CheckDigit(id) == id[12] - '0';
 
     /// <summary>The check digit for 12 leading digits (for generating valid test IDs).</summary>
     public static int CheckDigit(string first12)

@@ -17,7 +17,7 @@ public sealed class GeographyModel(GeographyService geography) : PageModel
         if (province is null)
         {
             Heading = Lang.T("จังหวัด", "Provinces");
-            Rows = (await geography.ProvincesAsync(ct)).Select(p => new AreaRow(p.Code, Lang.Name(p.NameTh, p.NameEn), $"/Geography/{p.Code}", null)).ToList();
+            Rows = (await geography.ProvincesAsync(ct)).Select(p => new AreaRow(p.Code, Lang.T(p.NameTh, p.NameEn), $"/Geography/{p.Code}", null)).ToList();
             return;
         }
         Province = await geography.ProvinceAsync(province, ct);
@@ -25,11 +25,11 @@ public sealed class GeographyModel(GeographyService geography) : PageModel
         if (district is null)
         {
             Heading = Lang.T($"อำเภอใน{Province.NameTh}", $"Districts of {Province.NameEn}");
-            Rows = districts.Select(d => new AreaRow(d.Code, Lang.Name(d.NameTh, d.NameEn), $"/Geography/{province}/{d.Code}", null)).ToList();
+            Rows = districts.Select(d => new AreaRow(d.Code, Lang.T(d.NameTh, d.NameEn), $"/Geography/{province}/{d.Code}", null)).ToList();
             return;
         }
         District = districts.FirstOrDefault(d => d.Code == district) ?? throw Housing.NotFound.Of($"อำเภอรหัส {district}", $"District {district}");
         Heading = Lang.T($"ตำบลใน{(province == "10" ? "เขต" : "อำเภอ")}{District.NameTh}", $"Subdistricts of {District.NameEn}");
-        Rows = (await geography.SubdistrictsAsync(district, ct)).Select(s => new AreaRow(s.Code, Lang.Name(s.NameTh, s.NameEn), null, s.PostalCode)).ToList();
+        Rows = (await geography.SubdistrictsAsync(district, ct)).Select(s => new AreaRow(s.Code, Lang.T(s.NameTh, s.NameEn), null, s.PostalCode)).ToList();
     }
 }

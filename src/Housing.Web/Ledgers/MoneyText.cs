@@ -23,16 +23,10 @@ public static class MoneyText
     };
 
     public static string Stage(string? code) => MilestoneService.Stages.FirstOrDefault(s => s.Code == code) is { } s
-        ? Lang.Name(s.NameTh, s.NameEn) : Lang.T("ยังไม่เริ่ม", "Not started");
+        ? Lang.T(s.NameTh, s.NameEn) : Lang.T("ยังไม่เริ่ม", "Not started");
 
-    public static string WorkType(string code) => code switch
-    {
-        "repair" => Lang.T("ซ่อมแซม", "Repair"),
-        "rebuild" => Lang.T("สร้างใหม่แทนหลังเดิม", "Rebuild"),
-        "new_build" => Lang.T("สร้างใหม่", "New build"),
-        "infrastructure" => Lang.T("สาธารณูปโภค", "Infrastructure"),
-        _ => Lang.T("ที่ดิน", "Land"),
-    };
+    /// <summary>The allocation pages' names, so every page says the same.</summary>
+    public static string WorkType(string code) => Housing.Allocations.WorkTypes.Name(code).Current;
 
     /// <summary>A table's figure: "12,500.50" (the column says baht).</summary>
     public static string Number(decimal d) => d.ToString("#,##0.00", CultureInfo.InvariantCulture);

@@ -46,7 +46,7 @@ public sealed class RollupsModel(RollupService rollups, JobService jobs) : PageM
         if (Level is Levels.Project) chain.Add((Levels.Subdistrict, area));
         foreach (var (level, code) in chain)
             if ((await rollups.ListAsync(caller, new RollupQuery(FiscalYear, Program, level, null, Code: code), ct)).FirstOrDefault() is { } row)
-                Crumbs.Add((Href(level, code), Lang.Name(row.NameTh, row.NameEn)));
+                Crumbs.Add((Href(level, code), Lang.T(row.NameTh, row.NameEn)));
     }
 
     public string Href(string level, string? code, int? year = null, string? program = null)

@@ -12,5 +12,4 @@ public static class Lang
     public static string Date(DateOnly d) => Thai.Date(d);
     public static string Date(DateTimeOffset t) => Thai.DateTime(t);
     public static string Baht(decimal a) => Thai.Baht(a);
-    public static string Name(string th, string en) => IsEnglish ? en : th;
 }

@@ -17,7 +17,13 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
-            return false;
+            if (WebSetup.IsApi(http.Request)) return false; // the framework's bare 500 problem, no internals
+            problem = new ProblemDetails
+            {
+                Status = 500,
+                Detail = new Msg("ระบบทำรายการไม่สำเร็จ ไม่มีข้อมูลใดถูกบันทึกครึ่ง ๆ กลาง ๆ กรุณาลองใหม่อีกครั้ง",
+                    "The request failed. Nothing was half-saved. Please try again.").For(culture),
+            };
         }
         http.Response.StatusCode = problem.Status!.Value;
         if (!WebSetup.IsApi(http.Request))

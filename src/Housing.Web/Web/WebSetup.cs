@@ -60,10 +60,10 @@ public static class WebSetup
                 o.ExpireTimeSpan = cookieLifetime;
                 o.SlidingExpiration = true;
                 o.LoginPath = "/Access/SignIn";
-                o.AccessDeniedPath = "/Access/Denied";
                 // The API answers 401/403 as problem details; only pages redirect to the sign-in page.
                 o.Events.OnRedirectToLogin = ctx => Answer(ctx, StatusCodes.Status401Unauthorized);
-                o.Events.OnRedirectToAccessDenied = ctx => Answer(ctx, StatusCodes.Status403Forbidden);
+                // Nothing forbids by policy (every rule is in the services), but if it did: a bare 403, no redirect.
+                o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
                 o.Events.OnValidatePrincipal = Claims.ValidateCookieAsync;
             })
             .AddBearerToken(o => o.BearerTokenExpiration = tokenLifetime);
@@ -147,6 +147,7 @@ public static class WebSetup
         if (!app.Environment.IsDevelopment()) app.UseHsts(); // sent on HTTPS requests only, i.e. behind TLS
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestLocalization();
         app.Use(async (ctx, next) =>
         {
             // Bodies are UTF-8 (JSON requires it); another declared charset would fail deep in the framework's reader.
@@ -163,7 +164,6 @@ public static class WebSetup
             }
             await next(ctx);
         });
-        app.UseRequestLocalization();
         app.UseStaticFiles();
         app.UseRouting();
         app.UseRateLimiter();

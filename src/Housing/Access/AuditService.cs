@@ -19,9 +19,10 @@ public sealed class AuditService(NpgsqlDataSource db)
         v.Check(q.PageSize is >= 1 and <= 500, "pageSize", "จำนวนต่อหน้าต้องอยู่ระหว่าง 1 ถึง 500", "The page size must be between 1 and 500.");
         v.Check(q.From is null || q.To is null || q.From <= q.To, "to", "วันที่สิ้นสุดต้องไม่ก่อนวันที่เริ่ม", "The end date must not be before the start date.");
         v.ThrowIfInvalid();
-        // Dates are Bangkok days: [from 00:00, to+1 00:00) at UTC+7.
-        var from = q.From?.ToDateTime(TimeOnly.MinValue).AddHours(-7);
-        var to = q.To?.AddDays(1).ToDateTime(TimeOnly.MinValue).AddHours(-7);
+        // Dates are Bangkok days: [from 00:00, to+1 00:00) in Bangkok.
+        DateTime? Utc(DateOnly? d) => d is DateOnly day ? TimeZoneInfo.ConvertTimeToUtc(day.ToDateTime(TimeOnly.MinValue), Thai.Bangkok) : null;
+        var from = Utc(q.From);
+        var to = Utc(q.To?.AddDays(1));
         const string where = """
             WHERE (@actor::text IS NULL OR lower(actor_name) = lower(@actor))
               AND (@entity::text IS NULL OR entity = @entity)
@@ -33,9 +34,8 @@ public sealed class AuditService(NpgsqlDataSource db)
         var args = new
         {
             actor = Blank(q.Actor), entity = Blank(q.Entity), entityId = Blank(q.EntityId), action = Blank(q.Action),
-            from = from is null ? (DateTime?)null : DateTime.SpecifyKind(from.Value, DateTimeKind.Utc),
-            to = to is null ? (DateTime?)null : DateTime.SpecifyKind(to.Value, DateTimeKind.Utc),
-            limit = q.PageSize, offset = (q.Page - 1) * q.PageSize,
+            from, to,
+            limit = q.PageSize, offset = (q.Page - 1L) * q.PageSize,
         };
         await using var conn = await db.OpenConnectionAsync(ct);
         var total = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM audit_log {where}", args);

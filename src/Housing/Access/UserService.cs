@@ -49,8 +49,9 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         CheckPassword(v, cmd.Password, username);
         var ok = Enum.TryParse<Role>(cmd.Role, ignoreCase: false, out var role) && Enum.IsDefined(role);
         v.Check(ok, "role", "บทบาทต้องเป็น Admin, ProvincialStaff, Treasurer หรือ Viewer", "The role must be Admin, ProvincialStaff, Treasurer or Viewer.");
-        var provinces = (cmd.ProvinceCodes ?? []).Select(c => c.Trim()).Distinct().ToArray();
-        var subdistricts = (cmd.SubdistrictCodes ?? []).Select(c => c.Trim()).Distinct().ToArray();
+        // OfType drops JSON nulls inside the lists ("provinceCodes": [null]).
+        var provinces = (cmd.ProvinceCodes ?? []).OfType<string>().Select(c => c.Trim()).Distinct().ToArray();
+        var subdistricts = (cmd.SubdistrictCodes ?? []).OfType<string>().Select(c => c.Trim()).Distinct().ToArray();
         if (ok && role == Role.ProvincialStaff)
             v.Check(provinces.Length > 0, "provinceCodes", "เจ้าหน้าที่จังหวัดต้องมีจังหวัดอย่างน้อยหนึ่งจังหวัด", "Provincial staff need at least one province.");
         if (ok && role == Role.Treasurer)
@@ -67,14 +68,17 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         v.ThrowIfInvalid();
 
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var exists = await conn.ExecuteScalarAsync<long?>("SELECT id FROM users WHERE lower(username) = lower(@username)", new { username }, tx);
-        if (exists is long existing)
-            throw new Conflict("มีชื่อผู้ใช้นี้แล้ว", "That username is taken.") { Extensions = { ["existingId"] = existing } };
-        var row = await conn.QuerySingleAsync<UserRow>("""
+        // ON CONFLICT, not a look-up first: two creates of one name at once must give one 201 and one 409.
+        var row = await conn.QuerySingleOrDefaultAsync<UserRow>("""
             INSERT INTO users (username, password_hash, role, display_name, province_codes, subdistrict_codes)
             VALUES (@username, @hash, @role, @displayName, @provinces, @subdistricts)
+            ON CONFLICT DO NOTHING
             RETURNING *
-            """, new { username, hash = Hasher.HashPassword(username, cmd.Password!), role = role.ToString(), displayName = cmd.DisplayName?.Trim(), provinces, subdistricts }, tx);
+            """, new { username, hash = Hasher.HashPassword(username, cmd.Password!), role = role.ToString(), displayName = cmd.DisplayName?.Trim(), provinces, subdistricts }, tx)
+            ?? throw new Conflict("มีชื่อผู้ใช้นี้แล้ว", "That username is taken.")
+            {
+                Extensions = { ["existingId"] = await conn.ExecuteScalarAsync<long>("SELECT id FROM users WHERE lower(username) = lower(@username)", new { username }, tx) },
+            };
         await Audit.WriteAsync(conn, tx, caller, "user.create", "user", row.Id, null, row.View, ct);
         await tx.CommitAsync(ct);
         return row.View;
@@ -117,9 +121,9 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         var now = clock.GetUtcNow();
         if (user.LockedUntil is DateTime until && until > now.UtcDateTime)
             throw LockedOut(new DateTimeOffset(until, TimeSpan.Zero));
-        if (!user.IsActive) throw refused;
 
         var result = Hasher.VerifyHashedPassword(user.Username, user.PasswordHash, password);
+        if (!user.IsActive) throw refused; // after the hash, so a disabled account answers no faster than others
         if (result == PasswordVerificationResult.Failed)
         {
             var failures = user.FailedSignIns + 1;
@@ -146,7 +150,8 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
 
     static readonly string FakeHash = Hasher.HashPassword("nobody", Guid.NewGuid().ToString());
 
-    /// <summary>Is this user still active with this security stamp? (Cookies and tokens of a changed user stop working.)</summary>
+    /// <summary>Is this user still active with this security stamp? Cookies are re-checked against it every few minutes;
+    /// bearer tokens are not (they live an hour at most).</summary>
     public async Task<bool> IsCurrentAsync(long userId, Guid stamp, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -157,9 +162,16 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
     /// <summary>First start: with no user at all, creates <c>admin</c> with the configured password.</summary>
     public async Task<bool> EnsureBootstrapAdminAsync(string password, CancellationToken ct = default)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        if (await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM users)")) return false;
-        await CreateAsync(Caller.System, new CreateUser("admin", password, nameof(Role.Admin), [], [], "Administrator"), ct);
-        return true;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+            if (await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM users)")) return false;
+        try
+        {
+            await CreateAsync(Caller.System, new CreateUser("admin", password, nameof(Role.Admin), [], [], "Administrator"), ct);
+            return true;
+        }
+        catch (Conflict)
+        {
+            return false; // another instance starting at the same moment created it
+        }
     }
 }

@@ -1,5 +1,6 @@
 using Housing.Access;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -28,7 +29,7 @@ public sealed class DatabaseStartup(HousingDatabase database, IConfiguration con
         var bootstrap = config["Housing:BootstrapAdmin:Password"];
         if (!string.IsNullOrEmpty(bootstrap))
         {
-            var users = (UserService)services.GetService(typeof(UserService))!;
+            var users = services.GetRequiredService<UserService>();
             if (await users.EnsureBootstrapAdminAsync(bootstrap, ct))
                 logger.LogInformation("Created the bootstrap administrator 'admin'");
         }

@@ -54,10 +54,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         "(2) run `docker compose up` to start PostgreSQL and the app in containers, or " +
         "(3) point the app at a server you have: set ConnectionStrings__Housing (e.g. \"Host=localhost;Database=housing;Username=housing;Password=...\").";
 
-    /// <summary>Finds a folder holding pg_ctl, initdb and postgres: the configured one, PATH, then the newest /usr/lib/postgresql/*/bin.</summary>
-    public static string? FindBinDirectory(string? configured = null)
+    /// <summary>Finds a folder holding these tools (by default pg_ctl, initdb and postgres): the configured one, PATH, then the newest /usr/lib/postgresql/*/bin.</summary>
+    public static string? FindBinDirectory(string? configured = null, string[]? tools = null)
     {
-        static bool Complete(string dir) => new[] { "pg_ctl", "initdb", "postgres" }.All(f => File.Exists(Path.Combine(dir, f)));
+        tools ??= ["pg_ctl", "initdb", "postgres"];
+        bool Complete(string dir) => tools.All(f => File.Exists(Path.Combine(dir, f)));
         if (!string.IsNullOrWhiteSpace(configured)) return Complete(configured) ? configured : null;
         var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries).ToList();
         if (Directory.Exists("/usr/lib/postgresql"))
@@ -194,12 +195,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
-    static async Task RunAsync(string file, string[] args, bool asAccount, CancellationToken ct)
+    /// <summary>Runs a tool to the end; a non-zero exit throws with what it printed.</summary>
+    internal static async Task RunAsync(string file, string[] args, bool asAccount, CancellationToken ct, IDictionary<string, string>? environment = null)
     {
         var psi = asAccount
             ? new ProcessStartInfo("runuser") { ArgumentList = { "-u", ServiceAccount, "--", file } }
             : new ProcessStartInfo(file);
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         psi.RedirectStandardOutput = psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
         psi.WorkingDirectory = "/";

@@ -25,7 +25,8 @@ public sealed class HousingDatabase(IConfiguration config, ILogger<HousingDataba
 
     public bool IsEmbedded => embedded is not null;
     public NpgsqlDataSource DataSource => dataSource ?? throw new InvalidOperationException("The database has not been started yet.");
-    public string ConnectionString => DataSource.ConnectionString;
+    /// <summary>With its password (the data source's own copy drops it), for tools such as pg_dump.</summary>
+    public string ConnectionString { get; private set; } = "";
 
     public async Task StartAsync(CancellationToken ct = default)
     {
@@ -42,6 +43,7 @@ public sealed class HousingDatabase(IConfiguration config, ILogger<HousingDataba
         }
         else cs = configured;
 
+        ConnectionString = cs;
         var builder = new NpgsqlDataSourceBuilder(cs);
         builder.ConnectionStringBuilder.ApplicationName ??= "housing";
         // Prepare the statements a connection runs again and again: planning the payment statements cost as much as

@@ -16,6 +16,8 @@ public static class DemoData
     /// <summary>Every demo account signs in with this password (README says so). Demo data is for looking around only.</summary>
     public const string Password = "housing-demo-2565";
 
+    const long LockKey = 0x44656D6F; // "Demo"
+
     public sealed record DemoUser(string Username, Role Role, string DisplayName, string[] Provinces, string[] Subdistricts);
 
     public static readonly DemoUser[] Users =
@@ -43,16 +45,16 @@ public static class DemoData
         var db = services.GetRequiredService<HousingDatabase>().DataSource;
         await using var conn = await db.OpenConnectionAsync(ct);
         // One instance seeds; another starting at the same time waits, then finds users and skips.
-        await conn.ExecuteAsync("SELECT pg_advisory_lock(4242)");
+        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@LockKey)", new { LockKey }, cancellationToken: ct));
         try
         {
-            if (await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM users)")) return;
+            if (await conn.ExecuteScalarAsync<bool>(new CommandDefinition("SELECT EXISTS (SELECT 1 FROM users)", cancellationToken: ct))) return;
             foreach (var step in Steps) await step(services, logger, ct);
             logger.LogInformation("Filled the empty database with demo data; demo users sign in with password {Password}", Password);
         }
         finally
         {
-            await conn.ExecuteAsync("SELECT pg_advisory_unlock(4242)");
+            await conn.ExecuteAsync("SELECT pg_advisory_unlock(@LockKey)", new { LockKey });
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         var payeeType = string.IsNullOrWhiteSpace(cmd.PayeeType) ? "household" : cmd.PayeeType.Trim();
         var method = string.IsNullOrWhiteSpace(cmd.Method) ? "transfer" : cmd.Method.Trim();
         var v = new Validator().Money(cmd.Amount, "amount");
-        TransferService.CheckDate(v, cmd.PaidOn, "paidOn", clock);
+        v.PastDate(cmd.PaidOn, "paidOn", clock);
         v.Check(PayeeTypes.Contains(payeeType), "payeeType", "ผู้รับเงินต้องเป็นครัวเรือนหรือผู้ขาย", "The payee type must be household or supplier.");
         v.Check(Methods.Contains(method), "method", "วิธีจ่ายต้องเป็นโอน เงินสด หรือเช็ค", "The method must be transfer, cash or cheque.");
         // A household payee defaults to the head of the household; a supplier must be named.

@@ -43,6 +43,18 @@ public sealed class GeographyService(NpgsqlDataSource db)
         return rows;
     }
 
+    /// <summary>The names of these provinces and subdistricts, in one query (a user's area on the home page).</summary>
+    public async Task<IReadOnlyList<(string Code, string NameTh, string NameEn)>> NamesAsync(IReadOnlyList<string> provinces, IReadOnlyList<string> subdistricts, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<(string, string, string)>(new CommandDefinition("""
+            SELECT code, name_th, name_en FROM provinces WHERE code = ANY(@provinces)
+            UNION ALL
+            SELECT code, name_th, name_en FROM subdistricts WHERE code = ANY(@subdistricts)
+            ORDER BY 1
+            """, new { provinces = provinces.ToArray(), subdistricts = subdistricts.ToArray() }, cancellationToken: ct))).ToList();
+    }
+
     public async Task<Subdistrict?> SubdistrictAsync(string code, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -184,7 +184,7 @@ public sealed class HouseholdService(NpgsqlDataSource db)
             provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts,
             subdistrictCode = string.IsNullOrWhiteSpace(subdistrictCode) ? null : subdistrictCode.Trim(), villageNo,
             text, pattern = text?.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_"), id = text is null ? null : CitizenId.Normalize(text),
-            pageSize, offset = (page - 1) * pageSize,
+            pageSize, offset = (page - 1L) * pageSize, // long: a huge page number must not wrap to a negative offset
         };
         await using var conn = await db.OpenConnectionAsync(ct);
         // count(*) OVER () gives the total with the page in one round trip.

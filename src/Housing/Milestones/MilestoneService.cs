@@ -46,8 +46,7 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
     {
         var stage = Stages.FirstOrDefault(s => s.Code == cmd.Stage?.Trim());
         var v = new Validator().Check(stage is not null, "stage", "ขั้นตอนไม่ถูกต้อง", $"The stage must be one of {string.Join(", ", Stages.Select(s => s.Code))}.");
-        if (cmd.ReachedOn is not DateOnly reachedOn) v.Add("reachedOn", "กรุณากรอกวันที่", "A date is required.");
-        else v.Check(reachedOn <= Thai.Today(clock), "reachedOn", "วันที่ต้องไม่เป็นวันในอนาคต", "The date must not be in the future.");
+        v.PastDate(cmd.ReachedOn, "reachedOn", clock);
         v.Optional(cmd.Note, "note", "หมายเหตุ", "The note", 1000);
         v.ThrowIfInvalid();
         var note = string.IsNullOrWhiteSpace(cmd.Note) ? null : cmd.Note.Trim();

@@ -18,7 +18,7 @@ public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
     public async Task<Saved<TransferView>> RecordAsync(Caller caller, long projectId, RecordTransfer cmd, CancellationToken ct = default)
     {
         var v = new Validator().Money(cmd.Amount, "amount");
-        CheckDate(v, cmd.ReceivedOn, "receivedOn", clock);
+        v.PastDate(cmd.ReceivedOn, "receivedOn", clock);
         v.Required(cmd.Reference, "reference", "เลขที่อ้างอิง", "The reference", 100);
         v.ThrowIfInvalid();
 
@@ -50,12 +50,5 @@ public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
     }
 
     /// <summary>Money dates: given, not in the future (Thai time), not before the programs began.</summary>
-    public static void CheckDate(Validator v, DateOnly? date, string field, TimeProvider clock)
-    {
-        if (date is not DateOnly d) v.Add(field, "กรุณากรอกวันที่", "A date is required.");
-        else if (d > Thai.Today(clock)) v.Add(field, "วันที่ต้องไม่เป็นวันในอนาคต", "The date must not be in the future.");
-        else if (d.Year < 2000) v.Add(field, "วันที่เก่าเกินไป", "The date is too far in the past.");
-    }
-
     public static NotFound ProjectNotFound(long id) => NotFound.Of($"โครงการเลขที่ {id}", $"Project {id}");
 }

@@ -61,6 +61,19 @@ public sealed class BackupRestoreTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task The_apps_own_connection_string_carries_what_pg_dump_needs()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"housing-{Guid.NewGuid():N}.dump");
+        try
+        {
+            // The backup command dumps with the app's connection string; a password-less copy would be refused.
+            await Backup.DumpAsync(app.Get<HousingDatabase>().ConnectionString, file);
+            Assert.True(new FileInfo(file).Length > 100_000);
+        }
+        finally { File.Delete(file); }
+    }
+
+    [Fact]
     public async Task Restoring_into_a_database_that_is_not_empty_fails_and_changes_nothing()
     {
         var file = Path.Combine(Path.GetTempPath(), $"housing-{Guid.NewGuid():N}.dump");

@@ -118,6 +118,17 @@ public sealed class HouseholdApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task A_page_far_past_the_end_is_an_empty_page_not_an_error()
+    {
+        var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
+        var page = await staff.GetFromJsonAsync<Paged<HouseholdView>>($"/api/v1/households?subdistrictCode=540101&page={int.MaxValue}&pageSize=200");
+        Assert.Empty(page!.Items);
+        Assert.Equal(int.MaxValue, page.Page);
+        var admin = await app.ClientAsync(Role.Admin);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/v1/audit?page={int.MaxValue}&pageSize=500")).StatusCode);
+    }
+
+    [Fact]
     public async Task Who_saw_a_full_citizen_ID_is_in_the_audit_log_and_masked_views_are_not()
     {
         var staffUser = await app.CreateUserAsync(Role.ProvincialStaff, ["54"]);

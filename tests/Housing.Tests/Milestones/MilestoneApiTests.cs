@@ -93,6 +93,16 @@ public sealed class MilestoneApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task A_first_stage_dated_before_the_year_2000_is_a_400_and_nothing_is_stored()
+    {
+        var (home, client) = await HomeAsync();
+        var r = await Record(client, home.AllocationId, "surveyed", "0001-01-01");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Equal("วันที่เก่าเกินไป", (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("reachedOn")[0].GetString());
+        Assert.Equal(0, await app.Db.CountAsync("milestones", "allocation_id = @AllocationId", home));
+    }
+
+    [Fact]
     public async Task The_same_milestone_saved_twice_is_recorded_once()
     {
         var (home, client) = await HomeAsync();
