@@ -211,7 +211,7 @@ public static class LoadBenchmark
                      + (SELECT count(*) FROM (SELECT p.id FROM projects p JOIN allocations a ON a.project_id = p.id AND a.cancelled_at IS NULL GROUP BY p.id, p.amount HAVING sum(a.amount) > p.amount) y)
                 """);
             Console.WriteLine($"load: {all.Count:N0} requests in {run.Elapsed.TotalSeconds:N1} s, {errors} errors; ledger grew by {ledgerAfter - ledgerBefore:N2} baht, " +
-                $"accepted payments {accepted:N2} baht: {(ledgerAfter - ledgerBefore == accepted ? "equal" : "DIFFERENT")}; overspent allocations, projects or budgets: {overspent}");
+                $"accepted payments {accepted:N2} baht: {(ledgerAfter - ledgerBefore == accepted ? "equal" : "DIFFERENT")}; overspent allocations, project cash or project amounts: {overspent}");
             return errors == 0 && ledgerAfter - ledgerBefore == accepted && overspent == 0 ? 0 : 1;
         }
         finally

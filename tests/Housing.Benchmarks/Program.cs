@@ -18,10 +18,9 @@ public static class Benchmarks
     {
         Console.Error.WriteLine("""
             Scenarios:
-              payments [--clients 16] [--seconds 10] [--projects 100] [--homes 50] [--fast]
+              payments [--clients 16] [--seconds 10] [--projects 100] [--homes 50] [--fast] [--no-prepare] [--pool N]
               rollups [households, default 500000]
               load [--users 32] [--seconds 60] [--households 500000]
-              import [--rows 100000] [--runs 3]
               import [--rows 100000] [--runs 3]
             """);
         return 2;

@@ -40,7 +40,14 @@ public static class ExportEndpoints
             }
         }, ct);
         try { await pipe.Reader.CopyToAsync(http.Response.Body, ct); }
-        finally { await pipe.Reader.CompleteAsync(); }
+        catch
+        {
+            // The client went away: close the pipe so the writer stops, wait for it, and report the copy's failure.
+            await pipe.Reader.CompleteAsync();
+            try { await writing; } catch (Exception e) when (e is not OutOfMemoryException) { }
+            throw;
+        }
+        await pipe.Reader.CompleteAsync();
         await writing;
     }
 }

@@ -18,7 +18,7 @@ public sealed class RegisterModel(HouseholdService households) : PageModel
     public async Task OnGetAsync(CancellationToken ct)
     {
         var caller = User.ToCaller();
-        CanRegister = caller.Role is Housing.Access.Role.Admin or Housing.Access.Role.ProvincialStaff;
+        CanRegister = caller.CanManageSomewhere;
         Result = await households.SearchAsync(caller, SubdistrictCode, Q, VillageNo, PageNumber, PageSize, ct);
     }
 

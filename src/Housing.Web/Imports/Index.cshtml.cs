@@ -12,7 +12,7 @@ public sealed class ImportModel(HouseholdImportService imports) : FormPage
     public string? FileName { get; private set; }
 
     /// <summary>Only an administrator or provincial staff import; others see why instead of a form.</summary>
-    public bool CanImport => User.ToCaller().Role is Housing.Access.Role.Admin or Housing.Access.Role.ProvincialStaff;
+    public bool CanImport => User.ToCaller().CanManageSomewhere;
 
     public void OnGet() { }
 

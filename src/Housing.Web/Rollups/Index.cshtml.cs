@@ -19,7 +19,7 @@ public sealed class RollupsModel(RollupService rollups, JobService jobs) : PageM
     public List<(string Href, string Name)> Crumbs { get; } = [];
     public string? ChildLevel => Levels.Child(Level);
     public long? QueuedRun { get; private set; }
-    public bool CanRefresh => User.ToCaller().Role is Housing.Access.Role.Admin or Housing.Access.Role.ProvincialStaff;
+    public bool CanRefresh => User.ToCaller().CanRunJobs;
 
     public async Task OnGetAsync(string? level, string? code, int? fiscalYear, string? program, long? queued, CancellationToken ct)
     {

@@ -55,6 +55,12 @@ public sealed record Caller(long UserId, string Username, Role Role, IReadOnlyLi
         _ => false,
     };
 
+    /// <summary>May register households and import them somewhere (the rows then say where, each checked with <see cref="CanManage"/>)?</summary>
+    public bool CanManageSomewhere => Role is Role.Admin or Role.ProvincialStaff;
+
+    /// <summary>May see the background jobs and ask for a run? Rollups are everyone's figures, so any staff may refresh them.</summary>
+    public bool CanRunJobs => Role is Role.Admin or Role.ProvincialStaff;
+
     /// <summary>Milestones: the area's staff and its treasurers.</summary>
     public bool CanRecordMilestone(string subdistrictCode) => CanManage(subdistrictCode) || CanRecordMoney(subdistrictCode);
 

@@ -96,7 +96,7 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
 
     public async Task<ImportResult> ImportAsync(Caller caller, Stream upload, string fileName, CancellationToken ct = default)
     {
-        if (caller.Role is not (Role.Admin or Role.ProvincialStaff)) throw new Forbidden();
+        if (!caller.CanManageSomewhere) throw new Forbidden();
         if (!IsSupported(fileName))
             throw ValidationFailed.One("file", "รับเฉพาะไฟล์ .csv หรือ .xlsx", "Only .csv or .xlsx files are accepted.");
 
@@ -181,12 +181,12 @@ public sealed class HouseholdImportService(NpgsqlDataSource db)
         return await FinishAsync(conn, tx, caller, fileName, imported, ct);
     }
 
-    /// <summary>One audit row for the whole file. Its households are the rows with this transaction's created_at and the caller as created_by.</summary>
+    /// <summary>One audit row for the whole file. Its households are the rows whose created_at is the audit row's <c>at</c>
+    /// (both are this transaction's now()) and whose created_by is the caller.</summary>
     static async Task<ImportResult> FinishAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Caller caller, string fileName, int imported, CancellationToken ct)
     {
-        var createdAt = await conn.ExecuteScalarAsync<DateTime>("SELECT now()", transaction: tx);
         await Audit.WriteAsync(conn, tx, caller, "household.import", "household", null, null,
-            new { file = Path.GetFileName(fileName), imported, createdAt }, ct);
+            new { file = Path.GetFileName(fileName), imported }, ct);
         await tx.CommitAsync(ct);
         return new ImportResult(imported, [], 0);
     }

@@ -99,7 +99,7 @@ public static class ImportTemplate
         w.WriteStartElement(new Row { RowIndex = (uint)number });
         for (var i = 0; i < values.Length; i++)
         {
-            var reference = ColumnName(i) + number.ToString(CultureInfo.InvariantCulture);
+            var reference = Exports.XlsxSheet.Letter(i) + number.ToString(CultureInfo.InvariantCulture);
             switch (values[i])
             {
                 case null: break;
@@ -115,5 +115,4 @@ public static class ImportTemplate
         w.WriteEndElement();
     }
 
-    static string ColumnName(int index) => index < 26 ? ((char)('A' + index)).ToString() : ColumnName(index / 26 - 1) + (char)('A' + index % 26);
 }

@@ -42,34 +42,40 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
     /// only when it found work or failed, so its idle polls every few seconds do not bury the history.
     /// A failure is recorded and logged, not thrown: the next fire tries again.
     /// </summary>
-    public async Task<long?> RunAsync(string job, long? runId, DateTime? scheduledFor, string? instance, bool keepIdle, CancellationToken ct = default)
+    public async Task<long?> RunAsync(string job, long? runId, DateTime? scheduledFor, string? instance, bool keepIdle, CancellationToken ct = default,
+        bool recovering = false)
     {
         var work = Work(job);
         var startedAt = DateTime.UtcNow;
-        if (instance != Inline) await MarkInterruptedAsync(job, runId, ct);
+        if (recovering) await MarkInterruptedAsync(job, runId, ct);
         if (runId is not null || keepIdle)
             runId = await StartAsync(job, runId, scheduledFor, instance, ct);
         string? error = null;
         var rows = 0;
         try { rows = await work(ct); }
-        catch (Exception e) when (e is not OperationCanceledException) // whatever broke, the run is recorded as failed
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            error = "Cancelled: the app stopped or the request was abandoned before the run finished; nothing of it was kept.";
+        }
+        catch (Exception e) // whatever broke, the run is recorded as failed
         {
             logger.LogError(e, "Job {Job} failed", job);
             error = e.Message;
         }
         if (runId is null && rows == 0 && error is null) return null;
-        runId ??= await StartAsync(job, null, scheduledFor, instance, ct, startedAt);
+        runId ??= await StartAsync(job, null, scheduledFor, instance, CancellationToken.None, startedAt);
         await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
         await conn.ExecuteAsync("""
             UPDATE job_runs SET finished_at = clock_timestamp(), status = @status, error = @error, rows_touched = @rows WHERE id = @runId
             """, new { runId, status = error is null ? "succeeded" : "failed", error, rows });
+        ct.ThrowIfCancellationRequested();
         return runId;
     }
 
     const string Inline = "inline";
 
-    /// <summary>Quartz runs a job on one instance at a time across the cluster ([DisallowConcurrentExecution]), so when
-    /// it starts, any other run of it still marked running belongs to an instance that died mid-run: say so.</summary>
+    /// <summary>Quartz re-fires a job whose instance died mid-run (recovering), and runs a job on one instance at a time
+    /// across the cluster ([DisallowConcurrentExecution]): any other run of it still marked running died with that instance.</summary>
     async Task MarkInterruptedAsync(string job, long? runId, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -98,7 +104,7 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
     /// whichever instance picks it up. Admins and provincial staff may ask; rollups are everyone's figures.</summary>
     public async Task<long> RequestAsync(Caller caller, string job, CancellationToken ct = default)
     {
-        if (caller.Role is not (Role.Admin or Role.ProvincialStaff))
+        if (!caller.CanRunJobs)
             throw new Forbidden(new Msg("เฉพาะผู้ดูแลระบบและเจ้าหน้าที่จังหวัดสั่งงานได้", "Only administrators and provincial staff may run jobs."));
         Work(job);
         long runId;
@@ -123,7 +129,7 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
 
     static void EnsureCanRead(Caller caller)
     {
-        if (caller.Role is not (Role.Admin or Role.ProvincialStaff))
+        if (!caller.CanRunJobs)
             throw new Forbidden(new Msg("เฉพาะผู้ดูแลระบบและเจ้าหน้าที่จังหวัดดูงานได้", "Only administrators and provincial staff may see jobs."));
     }
 

@@ -8,7 +8,7 @@ public sealed class RollupFullJob(JobService jobs) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
         => await jobs.RunAsync(JobService.RollupsFull, RunId(context), context.ScheduledFireTimeUtc?.UtcDateTime,
-            context.Scheduler.SchedulerInstanceId, keepIdle: true, ct);
+            context.Scheduler.SchedulerInstanceId, keepIdle: true, ct, context.Recovering);
 
     internal static long? RunId(IJobExecutionContext context)
         => context.MergedJobDataMap.TryGetValue(JobService.RunIdKey, out var v) && v is not null ? Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) : null;
@@ -20,5 +20,5 @@ public sealed class RollupIncrementalJob(JobService jobs) : IJob
 {
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
         => await jobs.RunAsync(JobService.RollupsIncremental, RollupFullJob.RunId(context), context.ScheduledFireTimeUtc?.UtcDateTime,
-            context.Scheduler.SchedulerInstanceId, keepIdle: false, ct);
+            context.Scheduler.SchedulerInstanceId, keepIdle: false, ct, context.Recovering);
 }

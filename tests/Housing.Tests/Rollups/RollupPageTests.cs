@@ -50,7 +50,7 @@ public sealed class RollupPageTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
-    public async Task The_jobs_page_shows_next_fire_times_and_run_now_for_admins_only()
+    public async Task The_jobs_page_shows_next_fire_times_and_run_now_to_admins_and_staff_not_viewers()
     {
         var admin = await app.ClientAsync(Role.Admin);
         var html = await admin.GetStringAsync("/Jobs?culture=en-GB");
