@@ -25,16 +25,18 @@ public sealed class EditModel(AllocationService allocations) : FormPage
 
     public async Task<IActionResult> OnPostChangeAsync(long id, CancellationToken ct)
     {
-        if (await TryAsync(() => allocations.ChangeAsync(User.ToCaller(), id, new ChangeAllocation(Input.Amount, Input.WorkType, Input.Reason), ct)))
-            return Redirect($"/Projects/{(await allocations.GetAsync(User.ToCaller(), id, ct)).ProjectId}");
+        AllocationView? changed = null;
+        if (await TryAsync(async () => changed = await allocations.ChangeAsync(User.ToCaller(), id, new ChangeAllocation(Input.Amount, Input.WorkType, Input.Reason), ct)))
+            return Redirect($"/Projects/{changed!.ProjectId}");
         Allocation = await allocations.GetAsync(User.ToCaller(), id, ct);
         return Page();
     }
 
     public async Task<IActionResult> OnPostCancelAsync(long id, CancellationToken ct)
     {
-        if (await TryAsync(() => allocations.CancelAsync(User.ToCaller(), id, new CancelAllocation(CancelReason), ct)))
-            return Redirect($"/Projects/{(await allocations.GetAsync(User.ToCaller(), id, ct)).ProjectId}");
+        AllocationView? cancelled = null;
+        if (await TryAsync(async () => cancelled = await allocations.CancelAsync(User.ToCaller(), id, new CancelAllocation(CancelReason), ct)))
+            return Redirect($"/Projects/{cancelled!.ProjectId}");
         // The cancel form's reason errors show beside the cancel form.
         if (Errors.Remove("reason", out var reason)) Errors["cancelReason"] = reason;
         Allocation = await allocations.GetAsync(User.ToCaller(), id, ct);

@@ -39,7 +39,6 @@ public sealed class BudgetModel(BudgetService budgets, GeographyService geograph
         Detail = await budgets.GetAsync(caller, id, ct);
         CanManage = caller.CanManage(Detail.Budget.ProvinceCode);
         if (!CanManage) return;
-        foreach (var d in await geography.DistrictsAsync(Detail.Budget.ProvinceCode, ct))
-            foreach (var s in await geography.SubdistrictsAsync(d.Code, ct)) Subdistricts.Add((s, d));
+        Subdistricts.AddRange(await geography.SubdistrictsOfProvincesAsync([Detail.Budget.ProvinceCode], ct));
     }
 }

@@ -56,9 +56,6 @@ public sealed class NewModel(HouseholdService households, GeographyService geogr
 
     async Task LoadAsync(CancellationToken ct)
     {
-        var caller = User.ToCaller();
-        foreach (var province in caller.ProvinceCodes)
-            foreach (var d in await geography.DistrictsAsync(province, ct))
-                foreach (var s in await geography.SubdistrictsAsync(d.Code, ct)) Subdistricts.Add((s, d));
+        Subdistricts.AddRange(await geography.SubdistrictsOfProvincesAsync(User.ToCaller().ProvinceCodes, ct));
     }
 }

@@ -46,7 +46,7 @@ public sealed class AllocationService(NpgsqlDataSource db)
         FROM allocations a JOIN households h ON h.id = a.household_id
         """ + "\n"; // ends in a newline, so a WHERE can follow
 
-    static NotFound AllocationNotFound(long id) => NotFound.Of($"การจัดสรรเลขที่ {id}", $"Allocation {id}");
+    public static NotFound AllocationNotFound(long id) => NotFound.Of($"การจัดสรรเลขที่ {id}", $"Allocation {id}");
 
     sealed record Owner(long ProjectId, string SubdistrictCode);
     sealed record ProjectArea(string SubdistrictCode, string Program, int FiscalYear);
@@ -126,12 +126,14 @@ public sealed class AllocationService(NpgsqlDataSource db)
         $"This household already holds a {Programs.Name(p.Program).En} allocation for {p.FiscalYear} (number {existing}).")
     { Extensions = { ["existingId"] = existing } };
 
-    // The citizen ID is read into the masked field and masked here: the full ID never leaves this class.
     static async Task<AllocationView> ReadAsync(IDbConnection conn, IDbTransaction? tx, long id)
-    {
-        var a = await conn.QuerySingleAsync<AllocationView>(Select + " WHERE a.id = @id", new { id }, tx);
-        return a with { CitizenIdMasked = CitizenId.Mask(a.CitizenIdMasked) };
-    }
+        => (await QueryAsync(conn, " WHERE a.id = @id", new { id }, tx)).Single();
+
+    /// <summary>The one way views are read: the citizen ID comes into the masked field and is masked here, so the
+    /// full ID never leaves this class whatever query is added.</summary>
+    static async Task<List<AllocationView>> QueryAsync(IDbConnection conn, string whereAndOrder, object args, IDbTransaction? tx = null)
+        => (await conn.QueryAsync<AllocationView>(Select + whereAndOrder, args, tx))
+            .Select(a => a with { CitizenIdMasked = CitizenId.Mask(a.CitizenIdMasked) }).ToList();
 
     /// <summary>Locks an allocation after its project (always project first, so writers queue in one order).</summary>
     async Task<(LockedProject Project, AllocationView Before)> LockAsync(IDbConnection conn, IDbTransaction tx, Caller caller, long id)
@@ -209,8 +211,7 @@ public sealed class AllocationService(NpgsqlDataSource db)
         await using var conn = await db.OpenConnectionAsync(ct);
         var subdistrict = await conn.ExecuteScalarAsync<string?>("SELECT subdistrict_code FROM projects WHERE id = @projectId", new { projectId });
         if (subdistrict is null || !caller.CanRead(subdistrict)) throw BudgetService.ProjectNotFound(projectId);
-        var rows = await conn.QueryAsync<AllocationView>(Select + " WHERE a.project_id = @projectId ORDER BY a.cancelled_at IS NOT NULL, a.id", new { projectId });
-        return rows.Select(a => a with { CitizenIdMasked = CitizenId.Mask(a.CitizenIdMasked) }).ToList();
+        return await QueryAsync(conn, " WHERE a.project_id = @projectId ORDER BY a.cancelled_at IS NOT NULL, a.id", new { projectId });
     }
 
     /// <summary>Every allocation a household has had, newest year first: its help, traceable across programs and years.</summary>
@@ -218,9 +219,8 @@ public sealed class AllocationService(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var subdistrict = await conn.ExecuteScalarAsync<string?>("SELECT subdistrict_code FROM households WHERE id = @householdId", new { householdId });
-        if (subdistrict is null || !caller.CanRead(subdistrict)) throw NotFound.Of($"ครัวเรือนเลขที่ {householdId}", $"Household {householdId}");
-        var rows = await conn.QueryAsync<AllocationView>(Select + " WHERE a.household_id = @householdId ORDER BY a.fiscal_year DESC, a.id", new { householdId });
-        return rows.Select(a => a with { CitizenIdMasked = CitizenId.Mask(a.CitizenIdMasked) }).ToList();
+        if (subdistrict is null || !caller.CanRead(subdistrict)) throw Households.HouseholdService.HouseholdNotFound(householdId);
+        return await QueryAsync(conn, " WHERE a.household_id = @householdId ORDER BY a.fiscal_year DESC, a.id", new { householdId });
     }
 
     /// <summary>Households of the project's subdistrict with no live allocation in its program and year: who may still be allocated.</summary>

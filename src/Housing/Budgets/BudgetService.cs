@@ -69,7 +69,7 @@ public sealed class BudgetService(NpgsqlDataSource db)
         """ + "\n"; // ends in a newline, so a WHERE can follow
 
     static NotFound BudgetNotFound(long id) => NotFound.Of($"งบประมาณเลขที่ {id}", $"Budget {id}");
-    internal static NotFound ProjectNotFound(long id) => NotFound.Of($"โครงการเลขที่ {id}", $"Project {id}");
+    public static NotFound ProjectNotFound(long id) => NotFound.Of($"โครงการเลขที่ {id}", $"Project {id}");
 
     public async Task<BudgetView> CreateAsync(Caller caller, CreateBudget cmd, CancellationToken ct = default)
     {

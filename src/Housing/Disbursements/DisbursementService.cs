@@ -124,8 +124,8 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         await using var conn = await db.OpenConnectionAsync(ct);
         var subdistrict = await conn.ExecuteScalarAsync<string?>("""
             SELECT p.subdistrict_code FROM allocations a JOIN projects p ON p.id = a.project_id WHERE a.id = @allocationId
-            """, new { allocationId }) ?? throw AllocationNotFound(allocationId);
-        caller.EnsureCanRead(subdistrict, () => AllocationNotFound(allocationId));
+            """, new { allocationId }) ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
+        caller.EnsureCanRead(subdistrict, () => Allocations.AllocationService.AllocationNotFound(allocationId));
         return (await conn.QueryAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE allocation_id = @allocationId ORDER BY id", new { allocationId })).ToList();
     }
 
@@ -136,7 +136,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
     static async Task<Locked> LockAsync(NpgsqlConnection conn, IDbTransaction tx, Caller caller, long allocationId, string? key, CancellationToken ct,
         Func<NotFound>? notFound = null)
     {
-        notFound ??= () => AllocationNotFound(allocationId);
+        notFound ??= () => Allocations.AllocationService.AllocationNotFound(allocationId);
         await using var reads = await conn.QueryMultipleAsync(new CommandDefinition("""
             SELECT p.subdistrict_code FROM projects p
             WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId)
@@ -170,6 +170,5 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
 
     static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
-    public static NotFound AllocationNotFound(long id) => NotFound.Of($"การจัดสรรเลขที่ {id}", $"Allocation {id}");
     static NotFound NotFoundPayment(long id) => NotFound.Of($"รายการจ่ายเลขที่ {id}", $"Disbursement {id}");
 }

@@ -43,6 +43,18 @@ public sealed class GeographyService(NpgsqlDataSource db)
         return rows;
     }
 
+    /// <summary>Every subdistrict of these provinces with its district, in one query (the pickers of the staff's forms).</summary>
+    public async Task<IReadOnlyList<(Subdistrict Subdistrict, District District)>> SubdistrictsOfProvincesAsync(IReadOnlyList<string> provinces, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<Subdistrict, District, (Subdistrict, District)>(new CommandDefinition("""
+            SELECT s.code, s.district_code, s.name_th, s.name_en, s.postal_code, d.code, d.province_code, d.name_th, d.name_en
+            FROM subdistricts s JOIN districts d ON d.code = s.district_code
+            WHERE d.province_code = ANY(@provinces)
+            ORDER BY d.code, s.code
+            """, new { provinces = provinces.ToArray() }, cancellationToken: ct), (s, d) => (s, d), splitOn: "code")).ToList();
+    }
+
     /// <summary>The names of these provinces and subdistricts, in one query (a user's area on the home page).</summary>
     public async Task<IReadOnlyList<(string Code, string NameTh, string NameEn)>> NamesAsync(IReadOnlyList<string> provinces, IReadOnlyList<string> subdistricts, CancellationToken ct = default)
     {

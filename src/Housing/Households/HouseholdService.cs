@@ -73,7 +73,7 @@ public sealed class HouseholdService(NpgsqlDataSource db)
         FROM households h JOIN subdistricts s ON s.code = h.subdistrict_code JOIN districts d ON d.code = s.district_code
         """ + "\n"; // ends in a newline, so a WHERE can follow
 
-    static NotFound HouseholdNotFound(long id) => NotFound.Of($"ครัวเรือนเลขที่ {id}", $"Household {id}");
+    public static NotFound HouseholdNotFound(long id) => NotFound.Of($"ครัวเรือนเลขที่ {id}", $"Household {id}");
 
     public static Conflict AlreadyRegistered(long existingId) => new Conflict(
         $"เลขประจำตัวประชาชนนี้ลงทะเบียนแล้ว (ครัวเรือนเลขที่ {existingId}): บ้านหนึ่งหลังได้รับการสนับสนุนได้ครั้งเดียว",

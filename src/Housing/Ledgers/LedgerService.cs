@@ -86,8 +86,8 @@ public sealed class LedgerService(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var projectId = await conn.ExecuteScalarAsync<long?>("SELECT project_id FROM allocations WHERE id = @allocationId", new { allocationId })
-            ?? throw Disbursements.DisbursementService.AllocationNotFound(allocationId);
-        var project = await ReadProjectAsync(conn, caller, projectId, notFound: () => Disbursements.DisbursementService.AllocationNotFound(allocationId));
+            ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
+        var project = await ReadProjectAsync(conn, caller, projectId, notFound: () => Allocations.AllocationService.AllocationNotFound(allocationId));
         return (project, await conn.QuerySingleAsync<AllocationMoney>($"{AllocationSql} WHERE a.id = @allocationId", new { allocationId }));
     }
 
@@ -152,7 +152,7 @@ public sealed class LedgerService(NpgsqlDataSource db)
     static async Task<ProjectMoney> ReadProjectAsync(NpgsqlConnection conn, Caller caller, long projectId, System.Data.IDbTransaction? tx = null,
         Func<NotFound>? notFound = null)
     {
-        notFound ??= () => TransferService.ProjectNotFound(projectId);
+        notFound ??= () => Budgets.BudgetService.ProjectNotFound(projectId);
         var p = await conn.QuerySingleOrDefaultAsync<ProjectMoney>($"{ProjectSql} WHERE p.id = @projectId", new { projectId }, tx) ?? throw notFound();
         caller.EnsureCanRead(p.SubdistrictCode, notFound);
         return p;

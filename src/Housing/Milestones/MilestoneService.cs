@@ -58,8 +58,8 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
             SELECT p.subdistrict_code, a.cancelled_at IS NOT NULL FROM allocations a JOIN projects p ON p.id = a.project_id
             WHERE a.id = @allocationId FOR UPDATE OF a
             """, new { allocationId }, tx);
-        if (a.SubdistrictCode is null) throw DisbursementService.AllocationNotFound(allocationId);
-        caller.EnsureAllowed(caller.CanRecordMilestone(a.SubdistrictCode), a.SubdistrictCode, () => DisbursementService.AllocationNotFound(allocationId));
+        if (a.SubdistrictCode is null) throw Allocations.AllocationService.AllocationNotFound(allocationId);
+        caller.EnsureAllowed(caller.CanRecordMilestone(a.SubdistrictCode), a.SubdistrictCode, () => Allocations.AllocationService.AllocationNotFound(allocationId));
 
         var last = await conn.QuerySingleOrDefaultAsync<MilestoneView>(
             $"SELECT {Columns} FROM milestones WHERE allocation_id = @allocationId ORDER BY stage_order DESC LIMIT 1", new { allocationId }, tx);
@@ -92,8 +92,8 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
         await using var conn = await db.OpenConnectionAsync(ct);
         var subdistrict = await conn.ExecuteScalarAsync<string?>(
             "SELECT p.subdistrict_code FROM allocations a JOIN projects p ON p.id = a.project_id WHERE a.id = @allocationId", new { allocationId })
-            ?? throw DisbursementService.AllocationNotFound(allocationId);
-        caller.EnsureCanRead(subdistrict, () => DisbursementService.AllocationNotFound(allocationId));
+            ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
+        caller.EnsureCanRead(subdistrict, () => Allocations.AllocationService.AllocationNotFound(allocationId));
         var milestones = await conn.QueryAsync<MilestoneView>($"SELECT {Columns} FROM milestones WHERE allocation_id = @allocationId ORDER BY stage_order", new { allocationId });
         var photos = (await conn.QueryAsync<PhotoView>($"""
             SELECT {PhotoColumns} FROM milestone_photos

@@ -27,8 +27,8 @@ public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
         // The project row is the lock every money write of this project queues on.
         var subdistrict = await conn.ExecuteScalarAsync<string?>(
             "SELECT subdistrict_code FROM projects WHERE id = @projectId FOR UPDATE", new { projectId }, tx)
-            ?? throw ProjectNotFound(projectId);
-        caller.EnsureAllowed(caller.CanRecordMoney(subdistrict), subdistrict, () => ProjectNotFound(projectId));
+            ?? throw Budgets.BudgetService.ProjectNotFound(projectId);
+        caller.EnsureAllowed(caller.CanRecordMoney(subdistrict), subdistrict, () => Budgets.BudgetService.ProjectNotFound(projectId));
         var reference = cmd.Reference!.Trim();
         var seen = await conn.QuerySingleOrDefaultAsync<TransferView>(
             $"SELECT {Columns} FROM transfers WHERE project_id = @projectId AND reference = @reference", new { projectId, reference }, tx);
@@ -50,5 +50,4 @@ public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
     }
 
     /// <summary>Money dates: given, not in the future (Thai time), not before the programs began.</summary>
-    public static NotFound ProjectNotFound(long id) => NotFound.Of($"โครงการเลขที่ {id}", $"Project {id}");
 }
