@@ -76,5 +76,5 @@ public sealed class RollupsModel(RollupService rollups, JobService jobs) : PageM
         Levels.Subdistrict => Lang.T("ตำบล", "Subdistrict"), _ => Lang.T("โครงการ", "Project"),
     };
 
-    public static string ProgramName(string program) => program == "BPP" ? Lang.T("บ้านพอเพียง", "Baan Por Piang") : Lang.T("บ้านมั่นคง", "Baan Mankong");
+    public static string ProgramName(string program) => Housing.Budgets.Programs.Name(program).Current;
 }

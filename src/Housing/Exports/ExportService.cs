@@ -63,14 +63,9 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
         new("บันทึกความคืบหน้าล่าสุด", "Latest milestone on", CellKind.Date, 13),
     ];
 
-    /// <summary>By stage_order (1–7).</summary>
-    static readonly string[] Stages =
-    [
-        "สำรวจ / surveyed", "อนุมัติ / approved", "จัดซื้อวัสดุ / materials bought", "เริ่มก่อสร้าง / construction started",
-        "โครงสร้างแล้วเสร็จ / structure done", "แล้วเสร็จ / completed", "ส่งมอบ / handed over",
-    ];
+    /// <summary>By stage_order (1–7): "สำรวจ / surveyed".</summary>
+    static readonly string[] Stages = Milestones.MilestoneService.Stages.Select(st => $"{st.NameTh} / {st.NameEn.ToLowerInvariant()}").ToArray();
 
-    static readonly Dictionary<string, string> Programs = new() { ["BPP"] = "บ้านพอเพียง (BPP)", ["BMK"] = "บ้านมั่นคง (BMK)" };
 
     sealed record HouseholdRow(long HouseholdId, string CitizenId, string HeadName, string HouseNo, int? VillageNo, string Subdistrict, string District,
         string Province, string Project, string Program, string WorkType, decimal Allocated, decimal Disbursed, short? StageOrder, DateOnly? ReachedOn);
@@ -91,7 +86,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
         var households = q.Households ?? province is not null;
         var name = $"rollup-{fiscalYear}{(program is null ? "" : "-" + program)}{(province is null ? "" : "-" + province)}.xlsx";
         var asOf = Thai.DateTime(clock.GetUtcNow(), Thai.ThaiCulture);
-        var header = $"สรุปผลการใช้จ่ายเทียบเป้าหมาย ปีงบประมาณ {fiscalYear} {(program is null ? "" : Programs[program])} (พิมพ์ {asOf}) / Spend versus target, FY {fiscalYear}";
+        var header = $"สรุปผลการใช้จ่ายเทียบเป้าหมาย ปีงบประมาณ {fiscalYear} {(program is null ? "" : $"{Budgets.Programs.Name(program).Th} ({program})")} (พิมพ์ {asOf}) / Spend versus target, FY {fiscalYear}";
         return new RollupWorkbook(name, async (output, token) =>
         {
             using var x = new XlsxWriter(output);

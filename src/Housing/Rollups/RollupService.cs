@@ -212,7 +212,7 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
         v.Check(Levels.All.Contains(level), "level", "ระดับต้องเป็น national, province, district, subdistrict หรือ project",
             "The level must be national, province, district, subdistrict or project.");
         var program = string.IsNullOrWhiteSpace(q.Program) ? null : q.Program.Trim();
-        v.Check(program is null or "BPP" or "BMK", "program", "โครงการต้องเป็น BPP หรือ BMK", "The program must be BPP or BMK.");
+        v.Check(program is null || Budgets.Programs.All.Contains(program), "program", "โครงการต้องเป็น BPP หรือ BMK", "The program must be BPP or BMK.");
         var year = q.FiscalYear ?? Thai.FiscalYear(Thai.Today(clock));
         v.Check(year is >= 2540 and <= 2700, "fiscalYear", "ปีงบประมาณต้องเป็นปี พ.ศ. 2540–2700", "The fiscal year must be a Buddhist Era year from 2540 to 2700.");
         var parent = string.IsNullOrWhiteSpace(q.Parent) ? null : q.Parent.Trim();
