@@ -16,6 +16,8 @@ public sealed class Bench : IAsyncDisposable
     readonly EmbeddedPostgres cluster;
     readonly string root;
     public NpgsqlDataSource Db { get; }
+    /// <summary>The migrated "bench" database's connection string (with its password), e.g. to host the app on it.</summary>
+    public string ConnectionString => cluster.ConnectionString("bench");
 
     Bench(EmbeddedPostgres cluster, string root, NpgsqlDataSource db) => (this.cluster, this.root, Db) = (cluster, root, db);
 

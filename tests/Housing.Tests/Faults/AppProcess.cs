@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 
 namespace Housing.Tests.Faults;
@@ -44,6 +45,16 @@ public sealed class AppProcess : IAsyncDisposable
             await Task.Delay(100);
         }
         throw new TimeoutException($"The app did not become healthy: {app.Log}");
+    }
+
+    /// <summary>An HTTP client signed in as the bootstrap admin (the password is <see cref="TestApp.Password"/>).</summary>
+    public async Task<HttpClient> AdminClientAsync()
+    {
+        var http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromMinutes(2) };
+        var token = await (await http.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = TestApp.Password }))
+            .Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
+        return http;
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as when the machine loses power or the OOM killer strikes.</summary>

@@ -10,15 +10,6 @@ namespace Housing.Tests.Faults;
 /// <summary>The app killed with SIGKILL in the middle of work leaves nothing half-written, and starts again cleanly.</summary>
 public sealed class KillTests
 {
-    static async Task<HttpClient> SignedInAsync(AppProcess app)
-    {
-        var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl), Timeout = TimeSpan.FromMinutes(2) };
-        var token = await (await http.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = TestApp.Password }))
-            .Content.ReadFromJsonAsync<JsonElement>();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
-        return http;
-    }
-
     static byte[] HundredThousandHouseholds()
     {
         var sb = new StringBuilder("citizen_id,head_name,house_no,village_no,subdistrict_code,members,monthly_income\n");
@@ -40,7 +31,7 @@ public sealed class KillTests
 
         await using (var app = await AppProcess.StartAsync(cs))
         {
-            var http = await SignedInAsync(app);
+            using var http = await app.AdminClientAsync();
             var form = new MultipartFormDataContent { { new ByteArrayContent(file), "file", "households.csv" } };
             var upload = http.PostAsync("/api/v1/households/import", form);
             // Wait until the app is writing rows into PostgreSQL, then pull the plug.
@@ -63,7 +54,7 @@ public sealed class KillTests
 
         await using (var again = await AppProcess.StartAsync(cs))
         {
-            var http = await SignedInAsync(again);
+            using var http = await again.AdminClientAsync();
             var r = await http.PostAsync("/api/v1/households/import", new MultipartFormDataContent { { new ByteArrayContent(file), "file", "households.csv" } });
             Assert.True(r.StatusCode == HttpStatusCode.OK, await r.Content.ReadAsStringAsync());
             Assert.Equal(100_000, (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("imported").GetInt32());
@@ -87,7 +78,7 @@ public sealed class JobKillTests
         long rollupsBefore;
         await using (var app = await AppProcess.StartAsync(cs, settings))
         {
-            var http = await SignedIn(app);
+            using var http = await app.AdminClientAsync();
             rollupsBefore = await db.CountAsync("rollups");
             // Hold the rollups table so the recompute stops inside its transaction, then pull the plug on it.
             await using var blocker = await db.OpenConnectionAsync();
@@ -125,13 +116,6 @@ public sealed class JobKillTests
         Assert.True(await db.CountAsync("rollups") >= rollupsBefore);
     }
 
-    static async Task<HttpClient> SignedIn(AppProcess app)
-    {
-        var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
-        var token = await (await http.PostAsJsonAsync("/api/v1/auth/token", new { username = "admin", password = TestApp.Password })).Content.ReadFromJsonAsync<JsonElement>();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("accessToken").GetString());
-        return http;
-    }
 }
 
 /// <summary>The nightly recompute missed while the app was down runs once when it starts again.</summary>
