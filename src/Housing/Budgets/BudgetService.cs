@@ -24,8 +24,8 @@ public sealed record BudgetView(long Id, string Program, int FiscalYear, string 
 
 public sealed record CreateProject(string? SubdistrictCode, string? Name, int? TargetHouseholds, decimal? Amount, string? CommunityName = null);
 
-/// <summary>A project with its totals. The allocation side is here; the money side (received, disbursed)
-/// belongs beside it in <see cref="BudgetService.ProjectSql"/> when the ledgers land.</summary>
+/// <summary>A project with its allocation totals. Its money (received, paid, cash on hand) is the cash book's:
+/// <c>LedgerService.ProjectAsync</c>.</summary>
 public sealed record ProjectView(long Id, long BudgetId, string Program, int FiscalYear, string ProvinceCode,
     string SubdistrictCode, string SubdistrictNameTh, string SubdistrictNameEn, string DistrictNameTh, string DistrictNameEn,
     string Name, string? CommunityName, int TargetHouseholds, decimal Amount,
@@ -53,7 +53,7 @@ public sealed class BudgetService(NpgsqlDataSource db)
         FROM budgets b JOIN provinces pr ON pr.code = b.province_code
         """ + "\n"; // ends in a newline, so a WHERE can follow
 
-    /// <summary>Projects with their allocation totals. The treasurers' money totals join here.</summary>
+    /// <summary>Projects with their allocation totals.</summary>
     internal const string ProjectSql = """
         SELECT p.id, p.budget_id, b.program, b.fiscal_year, b.province_code,
                p.subdistrict_code, s.name_th AS subdistrict_name_th, s.name_en AS subdistrict_name_en,
