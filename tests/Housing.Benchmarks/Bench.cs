@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dapper;
 using Housing.Database;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -21,11 +22,11 @@ public sealed class Bench : IAsyncDisposable
 
     Bench(EmbeddedPostgres cluster, string root, NpgsqlDataSource db) => (this.cluster, this.root, Db) = (cluster, root, db);
 
-    /// <summary>Durable (fsync on) like a production server, so the figures are not flattered.</summary>
-    public static async Task<Bench> StartAsync()
+    /// <summary>Durable (fsync on) like a production server, so the figures are not flattered, unless told otherwise.</summary>
+    public static async Task<Bench> StartAsync(bool durable = true)
     {
         var root = Path.Combine(Path.GetTempPath(), $"housing-bench-{Environment.ProcessId}");
-        var cluster = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: true);
+        var cluster = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: durable);
         await HousingDatabase.CreateDatabaseIfMissingAsync(cluster.ConnectionString("postgres"), "bench");
         var db = NpgsqlDataSource.Create(cluster.ConnectionString("bench"));
         await Migrations.ApplyAsync(db, NullLogger.Instance);
@@ -35,6 +36,17 @@ public sealed class Bench : IAsyncDisposable
 
     /// <summary>The app over <paramref name="connectionString"/> on a free loopback Kestrel port: production settings,
     /// quiet logs, no demo data, no sign-in rate limit (the clients sign in all at once).</summary>
+    /// <summary>A new database that is a copy of "bench" as it is now (the "bench" pool is emptied first: a template
+    /// must have no sessions). Returns its connection string.</summary>
+    public async Task<string> CopyAsync(string database)
+    {
+        Db.Clear();
+        await using var admin = new NpgsqlConnection(cluster.ConnectionString("postgres") + ";Pooling=false");
+        await admin.OpenAsync();
+        await admin.ExecuteAsync($"CREATE DATABASE {database} TEMPLATE bench");
+        return cluster.ConnectionString(database);
+    }
+
     public static (WebApplicationFactory<Program> App, string BaseUrl) HostApp(string connectionString)
     {
         // The factory finds the app's content root through MvcTestingAppManifest.json in the working folder.
@@ -94,7 +106,7 @@ public sealed class Bench : IAsyncDisposable
     }
 
     /// <summary>CPU seconds of the postmaster and its children, from /proc (clock ticks of 1/100 s).</summary>
-    double ServerCpuSeconds()
+    public double ServerCpuSeconds()
     {
         var postmaster = int.Parse(File.ReadLines(Path.Combine(root, "pgdata", "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
         long ticks = 0;

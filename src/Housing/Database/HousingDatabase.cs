@@ -48,8 +48,14 @@ public sealed class HousingDatabase(IConfiguration config, ILogger<HousingDataba
         builder.ConnectionStringBuilder.ApplicationName ??= "housing";
         // Prepare the statements a connection runs again and again: planning the payment statements cost as much as
         // running them (payments benchmark, 16 clients: 471 → 994 per second over HTTP). A connection string may say otherwise.
-        if (!new System.Data.Common.DbConnectionStringBuilder { ConnectionString = cs }.ContainsKey("Max Auto Prepare"))
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = cs };
+        if (!given.ContainsKey("Max Auto Prepare"))
             builder.ConnectionStringBuilder.MaxAutoPrepare = MaxAutoPrepare;
+        // The app leaves no session state behind (no SET, no session advisory lock held, temporary tables dropped at commit),
+        // so a connection going back to the pool needs no reset statements before its next use; an open transaction is
+        // still rolled back.
+        if (!given.ContainsKey("No Reset On Close"))
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
         dataSource = builder.Build();
         await Migrations.ApplyAsync(dataSource, logger, ct: ct);
         await Geography.GeographySeeder.SeedAsync(dataSource, logger, ct);

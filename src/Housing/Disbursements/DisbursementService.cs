@@ -52,16 +52,20 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         var note = Blank(cmd.Note);
         var hash = key is null ? null : RequestHash(allocationId, cmd.Amount!.Value, cmd.PaidOn!.Value, payeeType, cmd.Payee?.Trim(), method, receiptNo, note);
 
+        // Two round trips: BEGIN goes with the locks and reads, COMMIT with the inserts. So there is no NpgsqlTransaction
+        // object (its Commit would be a third): when anything throws in between, closing the connection rolls the
+        // transaction back (Npgsql resets a pooled connection that is still in one).
         await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
         // The project row is locked first, so a concurrent request with this key waits, then finds the first one's row.
-        var a = await LockAsync(conn, tx, caller, allocationId, key, ct);
+        var a = await LockAsync(conn, null, caller, allocationId, key, ct);
         if (a.SeenId is long seenId)
         {
             if (a.SeenHash != hash)
                 throw new Conflict("Idempotency-Key นี้ใช้กับรายการอื่นไปแล้ว", "This Idempotency-Key was already used for a different payment.")
                     { Extensions = { ["disbursementId"] = seenId } };
-            return new Saved<DisbursementView>(await conn.QuerySingleAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE id = @seenId", new { seenId }, tx), true);
+            await using var seen = await conn.QueryMultipleAsync(new CommandDefinition(
+                $"SELECT {Columns} FROM disbursements WHERE id = @seenId; COMMIT;", new { seenId }, cancellationToken: ct));
+            return new Saved<DisbursementView>(await seen.ReadSingleAsync<DisbursementView>(), true);
         }
         if (a.Cancelled) throw new Conflict("การจัดสรรนี้ถูกยกเลิกแล้ว จ่ายเงินไม่ได้", "This allocation is cancelled: it takes no payments.");
         var amount = cmd.Amount!.Value;
@@ -73,18 +77,30 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
             throw new Conflict($"เงินสดของโครงการไม่พอ: คงเหลือ {Thai.Baht(a.Cash, Thai.ThaiCulture)}",
                 $"Not enough cash received for the project: {Thai.Baht(a.Cash, Thai.EnglishCulture)} is on hand.") { Extensions = { ["cash"] = a.Cash } };
 
-        var row = await conn.QuerySingleAsync<DisbursementView>($"""
-            INSERT INTO disbursements (allocation_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, note,
-                                       idempotency_key, request_hash, created_by)
-            VALUES (@allocationId, @ProjectId, @amount, @PaidOn, @payee, @payeeType, @method, @receiptNo, @note, @key, @hash, @ActorId)
-            RETURNING {Columns}
+        // The payment, its audit row (the same fields Audit.WriteAsync would write, built by the database from the
+        // inserted row) and the commit, in one round trip. An error skips the rest of the batch, COMMIT included.
+        await using var written = await conn.QueryMultipleAsync(new CommandDefinition($"""
+            WITH d AS (
+                INSERT INTO disbursements (allocation_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, note,
+                                           idempotency_key, request_hash, created_by)
+                VALUES (@allocationId, @ProjectId, @amount, @PaidOn, @payee, @payeeType, @method, @receiptNo, @note, @key, @hash, @ActorId)
+                RETURNING {Columns}
+            ), audit AS (
+                INSERT INTO audit_log (actor_id, actor_name, action, entity, entity_id, after)
+                SELECT @ActorId, @actorName, 'disbursement.record', 'disbursement', d.id::text, jsonb_build_object(
+                    'id', d.id, 'allocationId', d.allocation_id, 'projectId', d.project_id, 'amount', d.amount, 'paidOn', d.paid_on,
+                    'payee', d.payee, 'payeeType', d.payee_type, 'method', d.method, 'receiptNo', d.receipt_no, 'note', d.note,
+                    'reversesId', d.reverses_id, 'reason', d.reason, 'createdAt', d.created_at)
+                FROM d
+            )
+            SELECT {Columns} FROM d;
+            COMMIT;
             """, new
             {
                 allocationId, a.ProjectId, amount, cmd.PaidOn, payee = Blank(cmd.Payee) ?? a.HeadName, payeeType, method, receiptNo, note,
-                key, hash, caller.ActorId,
-            }, tx);
-        await Audit.WriteAsync(conn, tx, caller, "disbursement.record", "disbursement", row.Id, null, row, ct);
-        await tx.CommitAsync(ct);
+                key, hash, caller.ActorId, actorName = caller.Username,
+            }, cancellationToken: ct));
+        var row = await written.ReadSingleAsync<DisbursementView>();
         return new Saved<DisbursementView>(row, false);
     }
 
@@ -132,12 +148,13 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
     /// <summary>Locks the project row, then the allocation row (always this order), and reads the sums the limits need and
     /// the payment already made with this idempotency key, if any. The two statements go in one round trip, and run one
     /// after the other, each with its own snapshot: what the second reads, after the first got the project lock, includes
-    /// the rows of every earlier writer (all of them held that lock). The area is checked before anything is used.</summary>
-    static async Task<Locked> LockAsync(NpgsqlConnection conn, IDbTransaction tx, Caller caller, long allocationId, string? key, CancellationToken ct,
+    /// the rows of every earlier writer (all of them held that lock). The area is checked before anything is used.
+    /// <para>Without <paramref name="tx"/>, the batch begins the transaction itself.</para></summary>
+    static async Task<Locked> LockAsync(NpgsqlConnection conn, IDbTransaction? tx, Caller caller, long allocationId, string? key, CancellationToken ct,
         Func<NotFound>? notFound = null)
     {
         notFound ??= () => Allocations.AllocationService.AllocationNotFound(allocationId);
-        await using var reads = await conn.QueryMultipleAsync(new CommandDefinition("""
+        await using var reads = await conn.QueryMultipleAsync(new CommandDefinition((tx is null ? "BEGIN;\n" : "") + """
             SELECT p.subdistrict_code FROM projects p
             WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId)
             FOR UPDATE;
@@ -146,8 +163,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
             SELECT a.id AS allocation_id, a.project_id, a.amount, a.cancelled_at IS NOT NULL AS cancelled,
                    (SELECT h.head_name FROM households h WHERE h.id = a.household_id) AS head_name,
                    (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
-                   (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.project_id = a.project_id)
-                 - (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.project_id = a.project_id) AS cash,
+                   coalesce((SELECT c.received - c.paid FROM project_cash c WHERE c.project_id = a.project_id), 0) AS cash,
                    (SELECT s.id FROM disbursements s WHERE s.project_id = a.project_id AND s.idempotency_key = @key) AS seen_id,
                    (SELECT s.request_hash FROM disbursements s WHERE s.project_id = a.project_id AND s.idempotency_key = @key) AS seen_hash
             FROM allocations a

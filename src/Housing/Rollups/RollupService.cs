@@ -90,13 +90,13 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
         return rows;
     }
 
-    /// <summary>Waits its turn (refreshes on every instance take turns), then takes the dirty marks. Marks
-    /// still locked by an uncommitted write are skipped: their data is not visible yet, the next run takes them.</summary>
+    /// <summary>Waits its turn (refreshes on every instance take turns), then takes the dirty marks it can see.
+    /// The mark of a write not yet committed is invisible, like its data: the next run takes it.</summary>
     static async Task<List<string>> TakeDirtyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
         await using var grid = await conn.QueryMultipleAsync(new CommandDefinition("""
             SELECT pg_advisory_xact_lock(@RefreshLock);
-            DELETE FROM rollup_dirty WHERE code IN (SELECT code FROM rollup_dirty FOR UPDATE SKIP LOCKED) RETURNING code;
+            WITH taken AS (DELETE FROM rollup_dirty RETURNING code) SELECT DISTINCT code FROM taken;
             """, new { RefreshLock }, tx, cancellationToken: ct));
         await grid.ReadAsync();
         return (await grid.ReadAsync<string>()).ToList();

@@ -271,6 +271,31 @@ public sealed class DisbursementApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Theory]
+    [InlineData("UPDATE project_cash SET paid = 0")]
+    [InlineData("DELETE FROM project_cash")]
+    [InlineData("TRUNCATE project_cash")]
+    [InlineData("INSERT INTO project_cash (project_id, received) SELECT id + 1000, 1000000 FROM projects")]
+    public async Task A_direct_SQL_session_cannot_change_a_projects_cash_totals(string sql)
+    {
+        var home = await MoneySeed.HomeAsync(app.Db);
+        await MoneySeed.TransferAsync(app.Db, home.ProjectId, 20_900m);
+        var client = await TreasurerAsync();
+        await PayAsync(client, home.AllocationId, Payment(5000m));
+        var paid = (await (await PayAsync(client, home.AllocationId, Payment(700m))).Content.ReadFromJsonAsync<DisbursementView>())!;
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/disbursements/{paid.Id}/reverse", new { reason = "ผิดยอด" })).StatusCode);
+        const string Totals = "SELECT received, paid FROM project_cash WHERE project_id = @ProjectId";
+        Assert.Equal((20_900m, 5_000m), Assert.Single(await app.Db.QueryAsync<(decimal, decimal)>(Totals, home)));
+        const string All = "SELECT count(*), coalesce(sum(received), 0), coalesce(sum(paid), 0) FROM project_cash";
+        var before = Assert.Single(await app.Db.QueryAsync<(long, decimal, decimal)>(All));
+
+        var e = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => app.Db.ExecuteAsync(sql));
+
+        Assert.Contains("kept by the ledgers' triggers", e.MessageText);
+        Assert.Equal((20_900m, 5_000m), Assert.Single(await app.Db.QueryAsync<(decimal, decimal)>(Totals, home)));
+        Assert.Equal(before, Assert.Single(await app.Db.QueryAsync<(long, decimal, decimal)>(All)));
+    }
+
+    [Theory]
     [InlineData("UPDATE disbursements SET amount = 1")]
     [InlineData("DELETE FROM disbursements")]
     [InlineData("TRUNCATE disbursements CASCADE")]

@@ -27,6 +27,11 @@ public static class Invariants
             WHERE coalesce((SELECT sum(amount) FROM disbursements d WHERE d.project_id = p.id), 0)
                 > coalesce((SELECT sum(amount) FROM transfers t WHERE t.project_id = p.id), 0)
             """),
+        ("a project's cash totals are the sums of its two ledgers", """
+            SELECT p.id FROM projects p LEFT JOIN project_cash c ON c.project_id = p.id
+            WHERE coalesce(c.received, 0) <> coalesce((SELECT sum(amount) FROM transfers t WHERE t.project_id = p.id), 0)
+               OR coalesce(c.paid, 0) <> coalesce((SELECT sum(amount) FROM disbursements d WHERE d.project_id = p.id), 0)
+            """),
         ("a reversal undoes exactly its payment, on the same allocation", """
             SELECT r.id FROM disbursements r JOIN disbursements d ON d.id = r.reverses_id
             WHERE r.amount <> -d.amount OR r.allocation_id <> d.allocation_id OR d.reverses_id IS NOT NULL
