@@ -36,6 +36,39 @@ public sealed class DisbursementApiTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(home.ProjectId, row.ProjectId);
         Assert.Equal(12_500.50m, await app.Db.ScalarAsync<decimal>("SELECT sum(amount) FROM disbursements WHERE allocation_id = @AllocationId", home));
         Assert.Equal(1, await app.Db.CountAsync("audit_log", "action = 'disbursement.record' AND entity_id = @id", new { id = row.Id.ToString() }));
+        // The audit row carries the payment as the API shows it.
+        var after = JsonDocument.Parse(await app.Db.ScalarAsync<string>(
+            "SELECT after::text FROM audit_log WHERE action = 'disbursement.record' AND entity_id = @id", new { id = row.Id.ToString() })).RootElement;
+        Assert.Equal((row.Id, home.AllocationId, 12_500.50m, "2022-02-01", "ร้านวัสดุก่อสร้างแพร่", "supplier", "cash", "R-001"),
+            (after.GetProperty("id").GetInt64(), after.GetProperty("allocationId").GetInt64(), after.GetProperty("amount").GetDecimal(),
+             after.GetProperty("paidOn").GetString(), after.GetProperty("payee").GetString(), after.GetProperty("payeeType").GetString(),
+             after.GetProperty("method").GetString(), after.GetProperty("receiptNo").GetString()));
+    }
+
+    [Fact]
+    public async Task A_refused_or_repeated_payment_leaves_no_transaction_open_and_no_row_locked()
+    {
+        var home = await MoneySeed.HomeAsync(app.Db, allocation: 20_900m);
+        await MoneySeed.TransferAsync(app.Db, home.ProjectId, 10_000m);
+        var client = await TreasurerAsync();
+        Assert.Equal(HttpStatusCode.Created, (await PayAsync(client, home.AllocationId, Payment(9_000m), "once")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await PayAsync(client, home.AllocationId, Payment(9_000m), "once")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await PayAsync(client, home.AllocationId, Payment(1_000m), "once")).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await PayAsync(client, home.AllocationId, Payment(1_000.01m))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await PayAsync(client, home.AllocationId, Payment(12_000m))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await PayAsync(await TreasurerAsync("540102"), home.AllocationId, Payment(1m))).StatusCode);
+
+        // Every connection went back to the pool idle: the project and allocation rows can be locked at once.
+        Assert.Equal(0, await app.Db.ScalarAsync<long>(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'"));
+        await using var conn = await app.Db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        Assert.Equal(home.ProjectId, await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn,
+            "SELECT id FROM projects WHERE id = @ProjectId FOR UPDATE NOWAIT", home, tx));
+        Assert.Equal(home.AllocationId, await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn,
+            "SELECT id FROM allocations WHERE id = @AllocationId FOR UPDATE NOWAIT", home, tx));
+        Assert.Equal(9_000m, await app.Db.ScalarAsync<decimal>("SELECT sum(amount) FROM disbursements WHERE allocation_id = @AllocationId", home));
     }
 
     [Fact]
