@@ -1,6 +1,7 @@
 using Dapper;
 using Housing.Access;
 using Housing.Rollups;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Quartz;
@@ -18,8 +19,13 @@ public sealed record JobInfo(string Job, Msg Name, DateTime? NextFireAt, DateTim
 /// run-now requests. Quartz decides when and on which app instance a job runs; without the scheduler
 /// (<c>Housing:Jobs:Enabled</c> false) a requested run happens inline.
 /// </summary>
-public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogger<JobService> logger, ISchedulerFactory? schedulers = null)
+public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogger<JobService> logger, IConfiguration config,
+    ISchedulerFactory? schedulers = null)
 {
+    /// <summary>Days a finished run stays in <c>job_runs</c> (<c>Housing:Jobs:KeepRunsDays</c>). While payments come in,
+    /// the incremental job records a run every few seconds: some 17,000 a day, which the nightly run prunes.</summary>
+    int KeepRunsDays => Math.Max(1, config.GetValue("Housing:Jobs:KeepRunsDays", 90));
+
     public const string RollupsFull = "rollups.full", RollupsIncremental = "rollups.incremental";
     public const string RunIdKey = "runId";
 
@@ -68,6 +74,13 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
         await conn.ExecuteAsync("""
             UPDATE job_runs SET finished_at = clock_timestamp(), status = @status, error = @error, rows_touched = @rows WHERE id = @runId
             """, new { runId, status = error is null ? "succeeded" : "failed", error, rows });
+        if (job == RollupsFull)
+        {
+            var pruned = await conn.ExecuteAsync("""
+                DELETE FROM job_runs WHERE status IN ('succeeded', 'failed') AND finished_at < now() - make_interval(days => @KeepRunsDays)
+                """, new { KeepRunsDays });
+            if (pruned > 0) logger.LogInformation("Pruned {Count} job runs older than {Days} days", pruned, KeepRunsDays);
+        }
         ct.ThrowIfCancellationRequested();
         return runId;
     }

@@ -164,12 +164,15 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
     /// limited to some provinces asking for the national level gets the sum of its own provinces
     /// (named so), which is the total of the province rows it can open below.
     /// </summary>
-    public async Task<IReadOnlyList<RollupRow>> ListAsync(Caller caller, RollupQuery q, CancellationToken ct = default)
+    /// <summary>The rows of one level the caller may read. Within <paramref name="within"/> (a workbook reading every level
+    /// in one snapshot) or on a connection of its own.</summary>
+    public async Task<IReadOnlyList<RollupRow>> ListAsync(Caller caller, RollupQuery q, CancellationToken ct = default, NpgsqlTransaction? within = null)
     {
         var (fiscalYear, program, level, parent) = Validate(q);
         if (parent is not null && !CanReadArea(caller, parent)) throw NotFoundArea(parent);
         if (q.Province is not null && !caller.CanReadProvince(q.Province)) throw NotFoundArea(q.Province);
-        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var own = within is null ? await db.OpenConnectionAsync(ct) : null;
+        var conn = within?.Connection ?? own!;
         var provinces = caller.ReadableProvinces;
         // Treasurers read their own subdistricts' figures, their provinces' and districts' totals.
         var subdistricts = level is Levels.Subdistrict or Levels.Project ? caller.ReadableSubdistricts : null;
@@ -182,7 +185,7 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
                 FROM rollups
                 WHERE level = 'province' AND code = ANY(@provinces::text[]) AND fiscal_year = @fiscalYear AND (@program::text IS NULL OR program = @program)
                 GROUP BY fiscal_year, program ORDER BY program
-                """, new { provinces, fiscalYear, program }, cancellationToken: ct))).ToList();
+                """, new { provinces, fiscalYear, program }, within, cancellationToken: ct))).ToList();
         return (await conn.QueryAsync<RollupRow>(new CommandDefinition("""
             SELECT fiscal_year, program, level, code, parent_code, name_th, name_en, target_households, budget, allocated_households,
                    allocated, disbursed, completed_households, as_of
@@ -194,7 +197,7 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
               AND (@provinces::text[] IS NULL OR province_code = ANY(@provinces::text[]))
               AND (@subdistricts::text[] IS NULL OR (CASE WHEN level = 'project' THEN parent_code ELSE code END) = ANY(@subdistricts::text[]))
             ORDER BY program, CASE WHEN level = 'project' THEN lpad(code, 20, '0') ELSE code END
-            """, new { fiscalYear, program, level, parent, province = q.Province, code = q.Code, provinces, subdistricts }, cancellationToken: ct))).ToList();
+            """, new { fiscalYear, program, level, parent, province = q.Province, code = q.Code, provinces, subdistricts }, within, cancellationToken: ct))).ToList();
     }
 
     /// <summary>The fiscal years that have rollups, newest first.</summary>

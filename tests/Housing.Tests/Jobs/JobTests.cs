@@ -46,6 +46,24 @@ public sealed class JobTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task The_full_run_prunes_finished_runs_older_than_90_days_and_keeps_the_rest()
+    {
+        var ids = await app.Db.QueryAsync<long>("""
+            INSERT INTO job_runs (job, trigger, queued_at, started_at, finished_at, status, rows_touched) VALUES
+                ('rollups.incremental', 'schedule', now() - interval '91 days', now() - interval '91 days', now() - interval '91 days', 'succeeded', 3),
+                ('rollups.full', 'schedule', now() - interval '200 days', now() - interval '200 days', now() - interval '200 days', 'failed', 0),
+                ('rollups.incremental', 'schedule', now() - interval '89 days', now() - interval '89 days', now() - interval '89 days', 'succeeded', 2),
+                ('rollups.full', 'manual', now() - interval '95 days', NULL, NULL, 'queued', NULL)
+            RETURNING id
+            """);
+
+        var runId = await app.Get<JobService>().RunAsync(JobService.RollupsFull, null, null, "test", keepIdle: true);
+
+        Assert.Equal([ids[2], ids[3], runId!.Value],
+            await app.Db.QueryAsync<long>("SELECT id FROM job_runs WHERE id = ANY(@ids) ORDER BY id", new { ids = ids.Append(runId.Value).ToArray() }));
+    }
+
+    [Fact]
     public async Task A_write_shows_in_the_rollups_within_10_seconds()
     {
         var seed = new RollupSeed(app.Db, 2571);

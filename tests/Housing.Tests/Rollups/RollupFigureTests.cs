@@ -113,6 +113,25 @@ public sealed class RollupFigureTests(RollupFigureTests.App app) : IClassFixture
     }
 
     [Fact]
+    public async Task Levels_read_within_one_transaction_come_from_one_snapshot_as_a_workbook_reads_them()
+    {
+        var seed = new RollupSeed(app.Db, 2572);
+        var s = await seed.PhraeAsync();
+        await Rollups.RecomputeAllAsync();
+        var national = new RollupQuery(2572, "BPP", Levels.National, null);
+        await using var conn = await app.Db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        var before = Assert.Single(await Rollups.ListAsync(Caller.System, national, default, tx)).Disbursed;
+
+        await seed.PayAsync(s.Allocations[2], 1_234m);
+        Assert.True(await Rollups.RefreshDirtyAsync() > 0);
+
+        Assert.Equal(before, Assert.Single(await Rollups.ListAsync(Caller.System, national, default, tx)).Disbursed);
+        Assert.Equal(before, (await Rollups.ListAsync(Caller.System, national with { Level = Levels.Province }, default, tx)).Sum(r => r.Disbursed));
+        Assert.Equal(before + 1_234m, Assert.Single(await Rollups.ListAsync(Caller.System, national)).Disbursed);
+    }
+
+    [Fact]
     public async Task The_mark_of_a_write_not_yet_committed_is_left_for_the_next_refresh()
     {
         var s = await new RollupSeed(app.Db, 2571).PhraeAsync();
