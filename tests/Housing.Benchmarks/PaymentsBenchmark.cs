@@ -18,7 +18,7 @@ namespace Housing.Benchmarks;
 /// insert), each on its own identical copy of the same data, in one run on one private cluster, taking turns of a second.
 /// Then SQL checks that no allocation and no project's cash was overspent.
 /// <c>dotnet run -c Release --project tests/Housing.Benchmarks -- payments [--clients 16] [--seconds 10]
-/// [--projects 100] [--homes 50] [--fast] [--no-prepare]</c> (--fast: fsync off, as the test clusters run; both sides
+/// [--projects 100] [--homes 50] [--pool 8] [--fast] [--no-prepare]</c> (--fast: fsync off, as the test clusters run; both sides
 /// auto-prepare their statements as the app does, unless --no-prepare).
 /// </summary>
 public static class PaymentsBenchmark
@@ -35,8 +35,9 @@ public static class PaymentsBenchmark
         int clients = Arg("--clients", 16), seconds = Arg("--seconds", 10), projects = Arg("--projects", 100), homes = Arg("--homes", 50);
         var durable = !args.Contains("--fast");
         var options = $";Max Auto Prepare={(args.Contains("--no-prepare") ? 0 : HousingDatabase.MaxAutoPrepare)};No Reset On Close=true";
-        // --pool N: at most N database connections on both sides, so requests queue in the client instead of N backends contending for the cores.
-        var pool = Arg("--pool", 0);
+        // --pool N: at most N database connections on each side (default 8, four per core of this machine's database server), so
+        // requests queue for a connection instead of 16 backends contending for 2 cores; --pool 0: one connection per client.
+        var pool = Arg("--pool", 8);
         if (pool > 0) options += $";Maximum Pool Size={pool}";
 
         await using var bench = await Bench.StartAsync(durable);
@@ -44,7 +45,7 @@ public static class PaymentsBenchmark
         var rawConnection = await bench.CopyAsync("bench_raw");
         var httpConnection = await bench.CopyAsync("bench_http");
         Console.WriteLine($"payments: {projects} projects x {homes} homes of {Allocation:0} baht with {FirstPayment:0} paid, cash for 60 %, {Payment:0}-baht payments, " +
-            $"{clients} clients, {seconds} s each, fsync {(durable ? "on" : "off")}, auto-prepare {(args.Contains("--no-prepare") ? "off" : "on")}, " +
+            $"{clients} clients, {(pool > 0 ? $"pools of {pool} connections" : "a connection per client")}, {seconds} s each, fsync {(durable ? "on" : "off")}, auto-prepare {(args.Contains("--no-prepare") ? "off" : "on")}, " +
             $"{Environment.ProcessorCount} cores, load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")}");
 
         var allocations = Enumerable.Range(1, projects * homes).Select(i => (long)i).ToArray();
