@@ -20,27 +20,23 @@ WHERE EXISTS (SELECT FROM transfers t WHERE t.project_id = p.id)
    OR EXISTS (SELECT FROM disbursements d WHERE d.project_id = p.id);
 
 -- Statement-level, so a bulk insert updates each project once; in project order, so two bulk inserts
--- cannot deadlock on each other's projects.
-CREATE FUNCTION project_cash_received() RETURNS trigger LANGUAGE plpgsql AS $$
+-- cannot deadlock on each other's projects. One function for both ledgers: a transfer adds to what was
+-- received, a payment (or a reversal, negative) to what was paid.
+CREATE FUNCTION project_cash_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO project_cash AS c (project_id, received)
-    SELECT project_id, sum(amount) FROM new_rows GROUP BY project_id ORDER BY project_id
-    ON CONFLICT (project_id) DO UPDATE SET received = c.received + excluded.received;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION project_cash_paid() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO project_cash AS c (project_id, paid)
-    SELECT project_id, sum(amount) FROM new_rows GROUP BY project_id ORDER BY project_id
-    ON CONFLICT (project_id) DO UPDATE SET paid = c.paid + excluded.paid;
+    INSERT INTO project_cash AS c (project_id, received, paid)
+    SELECT project_id,
+           CASE WHEN TG_TABLE_NAME = 'transfers' THEN sum(amount) ELSE 0 END,
+           CASE WHEN TG_TABLE_NAME = 'transfers' THEN 0 ELSE sum(amount) END
+    FROM new_rows GROUP BY project_id ORDER BY project_id
+    ON CONFLICT (project_id) DO UPDATE SET received = c.received + excluded.received, paid = c.paid + excluded.paid;
     RETURN NULL;
 END $$;
 
 CREATE TRIGGER transfers_cash AFTER INSERT ON transfers REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION project_cash_received();
+    FOR EACH STATEMENT EXECUTE FUNCTION project_cash_add();
 CREATE TRIGGER disbursements_cash AFTER INSERT ON disbursements REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION project_cash_paid();
+    FOR EACH STATEMENT EXECUTE FUNCTION project_cash_add();
 
 -- Only those triggers write the totals: a direct INSERT, UPDATE, DELETE or TRUNCATE is refused, as on the
 -- ledgers themselves, so no SQL session can make the cash check read a wrong figure.
