@@ -145,8 +145,8 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         return (await conn.QueryAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE allocation_id = @allocationId ORDER BY id", new { allocationId })).ToList();
     }
 
-    /// <summary>Locks the project row, then the allocation row (always this order), and reads the sums the limits need and
-    /// the payment already made with this idempotency key, if any. The two statements go in one round trip, and run one
+    /// <summary>Locks the project row, then the allocation row (always this order), and reads what the limits need (the
+    /// allocation's payments, the project's cash totals) and the payment already made with this idempotency key, if any. The two statements go in one round trip, and run one
     /// after the other, each with its own snapshot: what the second reads, after the first got the project lock, includes
     /// the rows of every earlier writer (all of them held that lock). The area is checked before anything is used.
     /// <para>Without <paramref name="tx"/>, the batch begins the transaction itself.</para></summary>

@@ -162,10 +162,9 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
     /// <summary>
     /// Rollup rows of one level, optionally under one parent, within the caller's area. A caller
     /// limited to some provinces asking for the national level gets the sum of its own provinces
-    /// (named so), which is the total of the province rows it can open below.
+    /// (named so), which is the total of the province rows it can open below. Read within <paramref name="within"/>
+    /// (a workbook reading every level in one snapshot) or on a connection of its own.
     /// </summary>
-    /// <summary>The rows of one level the caller may read. Within <paramref name="within"/> (a workbook reading every level
-    /// in one snapshot) or on a connection of its own.</summary>
     public async Task<IReadOnlyList<RollupRow>> ListAsync(Caller caller, RollupQuery q, CancellationToken ct = default, NpgsqlTransaction? within = null)
     {
         var (fiscalYear, program, level, parent) = Validate(q);
