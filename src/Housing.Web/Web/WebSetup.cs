@@ -41,7 +41,19 @@ public static class WebSetup
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
         });
 
-        services.AddDataProtection().SetApplicationName("housing");
+        var protection = services.AddDataProtection().SetApplicationName("housing");
+        // The keys that sign cookies and tokens are kept in the database. With a certificate, they are stored encrypted,
+        // so whoever reads the database (or a backup of it) cannot forge a sign-in. Every instance needs the same certificate.
+        if (config["Housing:DataProtection:CertificatePath"] is { Length: > 0 } certificatePath)
+        {
+            if (!File.Exists(certificatePath))
+                throw new InvalidOperationException($"Housing:DataProtection:CertificatePath: no file at {certificatePath}.");
+            var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12FromFile(
+                certificatePath, config["Housing:DataProtection:CertificatePassword"]);
+            if (!certificate.HasPrivateKey)
+                throw new InvalidOperationException($"Housing:DataProtection:CertificatePath: {certificatePath} holds no private key.");
+            protection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
         services.AddOptions<KeyManagementOptions>().Configure<IServiceProvider>((o, sp) =>
             o.XmlRepository = new DataProtectionKeys(() => sp.GetRequiredService<NpgsqlDataSource>()));
 
