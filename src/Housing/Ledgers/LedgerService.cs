@@ -36,10 +36,9 @@ public sealed class LedgerService(NpgsqlDataSource db)
 {
     const string ProjectSql = """
         SELECT p.id, p.name, p.subdistrict_code, s.name_th AS subdistrict_name_th, s.name_en AS subdistrict_name_en,
-               b.program, b.fiscal_year, p.amount,
-               (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.project_id = p.id) AS received,
-               (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.project_id = p.id) AS paid
+               b.program, b.fiscal_year, p.amount, coalesce(c.received, 0) AS received, coalesce(c.paid, 0) AS paid
         FROM projects p JOIN budgets b ON b.id = p.budget_id JOIN subdistricts s ON s.code = p.subdistrict_code
+             LEFT JOIN project_cash c ON c.project_id = p.id
         """;
 
     /// <summary>The projects the caller may read (a treasurer's subdistricts, staff's provinces), newest fiscal year first.</summary>

@@ -36,13 +36,13 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
     /// <summary>Any fixed number: refreshes (full or incremental, on any app instance) take turns under it.</summary>
     const long RefreshLock = 0x526F6C6C7570; // "Rollup"
 
-    /// <summary>Per project: allocated (live allocations), disbursed (every ledger row, so net of
-    /// reversals), completed (live allocations with milestone completed or later). Hash aggregates
-    /// over whole tables: the shape for a full recompute, and the benchmark's reference query.</summary>
+    /// <summary>Per project: allocated (live allocations), disbursed (the paid total the ledger's trigger keeps in
+    /// project_cash: every ledger row, so net of reversals), completed (live allocations with milestone completed or
+    /// later). Hash aggregates over whole tables: the shape for a full recompute, and the benchmark's reference query.</summary>
     public const string AllProjectFiguresSql = """
         SELECT b.fiscal_year, b.program, p.id, p.subdistrict_code, p.name, p.target_households, p.amount AS budget,
                coalesce(a.households, 0) AS allocated_households, coalesce(a.amount, 0) AS allocated,
-               coalesce(d.amount, 0) AS disbursed, coalesce(a.completed, 0) AS completed_households
+               coalesce(d.paid, 0) AS disbursed, coalesce(a.completed, 0) AS completed_households
         FROM projects p
         JOIN budgets b ON b.id = p.budget_id
         LEFT JOIN (SELECT a.project_id, count(*) AS households, sum(a.amount) AS amount, count(c.allocation_id) AS completed
@@ -50,19 +50,19 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
                    LEFT JOIN (SELECT DISTINCT allocation_id FROM milestones WHERE stage_order >= 6) c ON c.allocation_id = a.id
                    WHERE a.cancelled_at IS NULL
                    GROUP BY a.project_id) a ON a.project_id = p.id
-        LEFT JOIN (SELECT project_id, sum(amount) AS amount FROM disbursements GROUP BY project_id) d ON d.project_id = p.id
+        LEFT JOIN project_cash d ON d.project_id = p.id
         """;
 
     /// <summary>The same figures for the projects of some subdistricts, by index lookups per project.</summary>
     const string SomeProjectFiguresSql = """
         SELECT b.fiscal_year, b.program, p.id, p.subdistrict_code, p.name, p.target_households, p.amount AS budget,
-               a.households AS allocated_households, a.amount AS allocated, d.amount AS disbursed, a.completed AS completed_households
+               a.households AS allocated_households, a.amount AS allocated, coalesce(d.paid, 0) AS disbursed, a.completed AS completed_households
         FROM projects p
         JOIN budgets b ON b.id = p.budget_id
         CROSS JOIN LATERAL (SELECT count(*) AS households, coalesce(sum(a.amount), 0) AS amount,
                    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM milestones m WHERE m.allocation_id = a.id AND m.stage_order >= 6)) AS completed
                    FROM allocations a WHERE a.project_id = p.id AND a.cancelled_at IS NULL) a
-        CROSS JOIN LATERAL (SELECT coalesce(sum(amount), 0) AS amount FROM disbursements WHERE project_id = p.id) d
+        LEFT JOIN project_cash d ON d.project_id = p.id
         WHERE p.subdistrict_code = ANY(@subdistricts::text[])
         """;
 
