@@ -67,6 +67,10 @@ public sealed class Bench : IAsyncDisposable
         return (app, baseUrl);
     }
 
+    /// <summary>The nearest-rank percentile (p from 0 to 1) of sorted values; 0 when there are none.</summary>
+    public static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
     public static string Option(string[] args, string name, string fallback)
     {
         var i = Array.IndexOf(args, "--" + name);

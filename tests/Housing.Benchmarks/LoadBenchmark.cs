@@ -190,7 +190,7 @@ public static class LoadBenchmark
         foreach (var g in all.GroupBy(s => s.Operation).OrderBy(g => g.Key))
         {
             var ms = g.Select(s => s.Ms).Order().ToArray();
-            Console.WriteLine($"{g.Key,-26} {g.Count(),8:N0} {g.Count() / run.Elapsed.TotalSeconds,8:N1} {g.Count(s => s.Error),7} {Pct(ms, 0.50),8:N1} {Pct(ms, 0.99),8:N1}  " +
+            Console.WriteLine($"{g.Key,-26} {g.Count(),8:N0} {g.Count() / run.Elapsed.TotalSeconds,8:N1} {g.Count(s => s.Error),7} {Bench.Percentile(ms, 0.50),8:N1} {Bench.Percentile(ms, 0.99),8:N1}  " +
                 string.Join(" ", g.GroupBy(s => s.Status).OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Count()}")));
         }
         var errors = all.Count(s => s.Error);
@@ -220,5 +220,4 @@ public static class LoadBenchmark
         return (await conn.QueryAsync<T>(sql, args)).ToArray();
     }
 
-    static double Pct(double[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 }

@@ -163,7 +163,7 @@ public static class PaymentsBenchmark
         public Result Report()
         {
             var all = latencies.Order().ToArray();
-            var result = new Result(all.Length / seconds, all[all.Length / 2], all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))]);
+            var result = new Result(all.Length / seconds, Bench.Percentile(all, 0.50), Bench.Percentile(all, 0.99));
             Console.WriteLine($"{name,-8} {all.Length,7} payments in {seconds:0.0} s: {result.PerSecond,7:0} /s, p50 {result.P50,6:0.00} ms, p99 {result.P99,6:0.00} ms " +
                 $"({accepted} accepted, {refused} refused over a limit; CPU per payment: {cpuMs / all.Length:0.000} ms in this process, {serverMs / all.Length:0.000} ms in PostgreSQL)");
             return result;

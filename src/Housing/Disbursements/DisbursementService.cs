@@ -159,14 +159,14 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
             WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId)
             FOR UPDATE;
 
-            -- One table and scalar subqueries, not joins: this runs for every payment, and joins cost twice the planning time.
+            -- The payment already made with this key (at most one: the key is unique per project) in one index probe.
             SELECT a.id AS allocation_id, a.project_id, a.amount, a.cancelled_at IS NOT NULL AS cancelled,
                    (SELECT h.head_name FROM households h WHERE h.id = a.household_id) AS head_name,
                    (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
                    coalesce((SELECT c.received - c.paid FROM project_cash c WHERE c.project_id = a.project_id), 0) AS cash,
-                   (SELECT s.id FROM disbursements s WHERE s.project_id = a.project_id AND s.idempotency_key = @key) AS seen_id,
-                   (SELECT s.request_hash FROM disbursements s WHERE s.project_id = a.project_id AND s.idempotency_key = @key) AS seen_hash
+                   s.id AS seen_id, s.request_hash AS seen_hash
             FROM allocations a
+            LEFT JOIN disbursements s ON s.project_id = a.project_id AND s.idempotency_key = @key
             WHERE a.id = @allocationId
             FOR UPDATE OF a
             """, new { allocationId, key }, tx, cancellationToken: ct));
