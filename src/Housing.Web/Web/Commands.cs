@@ -29,7 +29,7 @@ public static class Commands
                     Console.WriteLine($"Created user {user.Username} ({user.Role}) with id {user.Id}.");
                     return 0;
                 case "backup" when args.Length == 1:
-                    await Backup.DumpAsync(db.ConnectionString, args[0]);
+                    await Backup.DumpAsync(db.OwnerConnectionString, args[0]); // as the owner, who may read everything in the database
                     Console.WriteLine($"Wrote {args[0]} ({new FileInfo(args[0]).Length:N0} bytes).");
                     return 0;
                 default:

@@ -28,7 +28,13 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         asServiceAccount = Environment.IsPrivilegedProcess;
     }
 
-    /// <summary>The folder the app owns: <c>pgdata/</c> (the cluster), <c>password</c>, <c>postgres.log</c>.</summary>
+    /// <summary>The login that owns the database and its tables and runs the migrations.</summary>
+    public const string OwnerRole = "housing_owner";
+    /// <summary>The app's login: reads and writes rows, owns nothing (<see cref="DatabaseRoles"/>).</summary>
+    public const string AppRole = "housing_app";
+
+    /// <summary>The folder the app owns: <c>pgdata/</c> (the cluster), <c>password</c> (the superuser's),
+    /// <c>housing_owner.password</c> and <c>housing_app.password</c>, <c>postgres.log</c>.</summary>
     public string Root { get; }
     public int Port { get; private set; }
     string ClusterDirectory => Path.Combine(Root, "pgdata");
@@ -37,10 +43,40 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     string PortFile => Path.Combine(Root, "port");
     string Password => File.ReadAllText(PasswordFile).Trim();
 
-    public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
+    /// <summary>A connection string for <paramref name="database"/> as the superuser, or as one of the roles that
+    /// <see cref="EnsureRolesAsync"/> made.</summary>
+    public string ConnectionString(string database, string role = ServiceAccount) => new NpgsqlConnectionStringBuilder
     {
-        Host = "127.0.0.1", Port = Port, Username = ServiceAccount, Password = Password, Database = database,
+        Host = "127.0.0.1", Port = Port, Username = role, Password = role == ServiceAccount ? Password : RolePassword(role), Database = database,
     }.ConnectionString;
+
+    /// <summary>This connection string with the login of <paramref name="role"/> instead of its own, other settings kept.</summary>
+    public string AsRole(string connectionString, string role) => new NpgsqlConnectionStringBuilder(connectionString)
+    {
+        Username = role, Password = role == ServiceAccount ? Password : RolePassword(role),
+    }.ConnectionString;
+
+    string RolePasswordFile(string role) => Path.Combine(Root, role + ".password");
+    string RolePassword(string role) => File.ReadAllText(RolePasswordFile(role)).Trim();
+
+    /// <summary>Makes the owner and app logins (cluster-wide), each with a password generated once and kept in the data
+    /// folder, readable by this account only. Their passwords are set again at every start, so the files are what counts.</summary>
+    public async Task EnsureRolesAsync(CancellationToken ct = default)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString("postgres") + ";Pooling=false");
+        await conn.OpenAsync(ct);
+        foreach (var role in new[] { OwnerRole, AppRole })
+        {
+            var file = RolePasswordFile(role);
+            if (!File.Exists(file))
+            {
+                await File.WriteAllTextAsync(file + ".tmp", Convert.ToHexString(RandomNumberGenerator.GetBytes(24)), ct);
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(file + ".tmp", UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                File.Move(file + ".tmp", file, overwrite: true);
+            }
+            await DatabaseRoles.EnsureLoginAsync(conn, role, RolePassword(role), ct);
+        }
+    }
 
     /// <summary>The default data folder: under the user's local data folder, or /var/lib/housing for root
     /// (root's home is closed to the postgres account).</summary>

@@ -15,10 +15,13 @@ public sealed class OwnClusterApp : TestApp
     protected override async Task<string> CreateDatabaseAsync()
     {
         Cluster = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: false);
-        await HousingDatabase.CreateDatabaseIfMissingAsync(Cluster.ConnectionString("postgres"), "housing");
+        await Cluster.EnsureRolesAsync();
+        await HousingDatabase.CreateDatabaseIfMissingAsync(Cluster.ConnectionString("postgres"), "housing", EmbeddedPostgres.OwnerRole);
         // Short timeouts: a request during the outage must answer, not wait out the defaults.
         return Cluster.ConnectionString("housing") + ";Timeout=3;Command Timeout=5";
     }
+
+    protected override string AsRole(string connectionString, string role) => Cluster.AsRole(connectionString, role);
 
     public async Task RestartClusterAsync(TimeSpan down)
     {

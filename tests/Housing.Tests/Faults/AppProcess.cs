@@ -23,7 +23,8 @@ public sealed class AppProcess : IAsyncDisposable
             WorkingDirectory = AppContext.BaseDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             Environment =
             {
-                ["ConnectionStrings__Housing"] = connectionString, ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["ConnectionStrings__Housing"] = TestCluster.AsApp(connectionString), ["ConnectionStrings__HousingOwner"] = TestCluster.AsOwner(connectionString),
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
                 ["Housing__Demo"] = "false", ["Housing__BootstrapAdmin__Password"] = TestApp.Password, ["Housing__Auth__SignInsPerMinute"] = "1000",
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
             },

@@ -18,7 +18,12 @@ public class TestApp : IAsyncLifetime
     WebApplicationFactory<Program>? factory;
     int userCounter;
 
+    /// <summary>The app's login to this class's database (ConnectionStrings:Housing): it may only read and write rows.</summary>
     public string ConnectionString { get; private set; } = "";
+    /// <summary>The owner's login to it (ConnectionStrings:HousingOwner): migrations, backups.</summary>
+    public string OwnerConnectionString { get; private set; } = "";
+    /// <summary>The superuser's, as <see cref="CreateDatabaseAsync"/> gave it.</summary>
+    public string SuperuserConnectionString { get; private set; } = "";
     public WebApplicationFactory<Program> Factory => factory ?? throw new InvalidOperationException("not started");
     public IServiceProvider Services => Factory.Services;
     public NpgsqlDataSource Db => Services.GetRequiredService<NpgsqlDataSource>();
@@ -29,11 +34,14 @@ public class TestApp : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        ConnectionString = await CreateDatabaseAsync();
+        SuperuserConnectionString = await CreateDatabaseAsync();
+        OwnerConnectionString = AsRole(SuperuserConnectionString, Housing.Database.EmbeddedPostgres.OwnerRole);
+        ConnectionString = TwoLogins ? AsRole(SuperuserConnectionString, Housing.Database.EmbeddedPostgres.AppRole) : OwnerConnectionString;
         factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseEnvironment("Testing");
             b.UseSetting("ConnectionStrings:Housing", ConnectionString);
+            if (TwoLogins) b.UseSetting("ConnectionStrings:HousingOwner", OwnerConnectionString);
             b.UseSetting("Housing:Demo", "false");
             b.UseSetting("Housing:Auth:SignInsPerMinute", "100000"); // tests sign in far more often than people
             foreach (var (k, v) in Settings) b.UseSetting(k, v);
@@ -46,8 +54,15 @@ public class TestApp : IAsyncLifetime
     /// migrated before the first request.</summary>
     protected virtual void Start(WebApplicationFactory<Program> app) => _ = app.Server;
 
-    /// <summary>This class's database: a clone of the migrated template on the shared cluster.</summary>
+    /// <summary>This class's database: a clone of the migrated template on the shared cluster (its superuser's connection string).</summary>
     protected virtual Task<string> CreateDatabaseAsync() => TestCluster.CreateDatabaseAsync(GetType().Name);
+
+    /// <summary>That connection string with one of the app's logins (made once per cluster).</summary>
+    protected virtual string AsRole(string connectionString, string role) => role == Housing.Database.EmbeddedPostgres.AppRole
+        ? TestCluster.AsApp(connectionString) : TestCluster.AsOwner(connectionString);
+
+    /// <summary>Whether the app is given the owner's login too (false: only ConnectionStrings:Housing, as before there were two).</summary>
+    protected virtual bool TwoLogins => true;
 
     protected virtual void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) { }
 

@@ -6,9 +6,10 @@ using Npgsql;
 namespace Housing.Tests.Infrastructure;
 
 /// <summary>
-/// One private PostgreSQL cluster for the whole test run, started by the app's own launcher, with a
-/// migrated template database; each test class clones its own database from it. A missing server
-/// fails the tests, never skips them.
+/// One private PostgreSQL cluster for the whole test run, started by the app's own launcher, with the app's
+/// two logins (made once: roles are cluster-wide) and a template database owned, migrated and granted as the
+/// app migrates and grants; each test class clones its own database from it. A missing server fails the
+/// tests, never skips them.
 /// </summary>
 public static class TestCluster
 {
@@ -25,19 +26,18 @@ public static class TestCluster
             pg.StopAsync().GetAwaiter().GetResult();
             try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         };
-        await HousingDatabase.CreateDatabaseIfMissingAsync(pg.ConnectionString("postgres"), Template);
+        await pg.EnsureRolesAsync();
+        await HousingDatabase.CreateDatabaseIfMissingAsync(pg.ConnectionString("postgres"), Template, EmbeddedPostgres.OwnerRole);
         // No pooling: a template with an idle pooled connection cannot be cloned.
-        await using (var db = NpgsqlDataSource.Create(pg.ConnectionString(Template) + ";Pooling=false"))
-        {
-            await Migrations.ApplyAsync(db, NullLogger.Instance);
-            await Housing.Geography.GeographySeeder.SeedAsync(db, NullLogger.Instance);
-        }
+        await HousingDatabase.MigrateAsync(pg.ConnectionString(Template, EmbeddedPostgres.OwnerRole) + ";Pooling=false", EmbeddedPostgres.AppRole, NullLogger.Instance);
         return pg;
     }
 
     public static Task<EmbeddedPostgres> GetAsync() => Cluster.Value;
 
-    /// <summary>A new database: a copy of the migrated template (geography included), or empty.</summary>
+    /// <summary>A new database owned by the owner role: a copy of the migrated template (geography and grants included),
+    /// or empty. Returns the superuser's connection string to it; <see cref="AsOwner"/> and <see cref="AsApp"/> give the
+    /// two logins the app uses.</summary>
     public static async Task<string> CreateDatabaseAsync(string prefix, bool empty = false)
     {
         var pg = await GetAsync();
@@ -45,7 +45,13 @@ public static class TestCluster
         name = new string(name.Where(c => char.IsAsciiLetterOrDigit(c) || c == '_').ToArray());
         await using var conn = new NpgsqlConnection(pg.ConnectionString("postgres") + ";Pooling=false");
         await conn.OpenAsync();
-        await conn.ExecuteAsync(empty ? $"CREATE DATABASE \"{name}\"" : $"CREATE DATABASE \"{name}\" TEMPLATE {Template}");
+        await conn.ExecuteAsync($"CREATE DATABASE \"{name}\" OWNER {EmbeddedPostgres.OwnerRole}" + (empty ? "" : $" TEMPLATE {Template}"));
         return pg.ConnectionString(name);
     }
+
+    /// <summary>This connection string (of the shared cluster) with the owner's login.</summary>
+    public static string AsOwner(string connectionString) => Cluster.Value.Result.AsRole(connectionString, EmbeddedPostgres.OwnerRole);
+
+    /// <summary>This connection string (of the shared cluster) with the app's login.</summary>
+    public static string AsApp(string connectionString) => Cluster.Value.Result.AsRole(connectionString, EmbeddedPostgres.AppRole);
 }

@@ -14,7 +14,8 @@ public sealed class ClusteredSchedulerTests
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Housing"] = connectionString,
+            ["ConnectionStrings:Housing"] = TestCluster.AsApp(connectionString),
+            ["ConnectionStrings:HousingOwner"] = TestCluster.AsOwner(connectionString),
             ["Housing:Demo"] = "false",
             ["Housing:Jobs:FullRefreshCron"] = "0/2 * * * * ?", // every 2 seconds
             ["Housing:Jobs:IncrementalSeconds"] = "3600",
