@@ -28,9 +28,8 @@ public sealed class Bench : IAsyncDisposable
         var root = Path.Combine(Path.GetTempPath(), $"housing-bench-{Environment.ProcessId}");
         var cluster = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: durable);
         await HousingDatabase.CreateDatabaseIfMissingAsync(cluster.ConnectionString("postgres"), "bench");
+        await HousingDatabase.MigrateAsync(cluster.ConnectionString("bench"), appRole: null, NullLogger.Instance);
         var db = NpgsqlDataSource.Create(cluster.ConnectionString("bench"));
-        await Migrations.ApplyAsync(db, NullLogger.Instance);
-        await Geography.GeographySeeder.SeedAsync(db, NullLogger.Instance);
         return new Bench(cluster, root, db);
     }
 

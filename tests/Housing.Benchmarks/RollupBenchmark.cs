@@ -30,9 +30,8 @@ public static class RollupBenchmark
         {
             await HousingDatabase.CreateDatabaseIfMissingAsync(pg.ConnectionString("postgres"), "bench");
             var cs = pg.ConnectionString("bench");
+            await HousingDatabase.MigrateAsync(cs, appRole: null, NullLogger.Instance);
             await using var db = NpgsqlDataSource.Create(cs);
-            await Migrations.ApplyAsync(db, NullLogger.Instance);
-            await Housing.Geography.GeographySeeder.SeedAsync(db, NullLogger.Instance);
             if (await db.CreateCommand("SELECT count(*) FROM households").ExecuteScalarAsync() is 0L)
             {
                 Console.WriteLine($"Generating {households:N0} households …");

@@ -41,8 +41,9 @@ public sealed class BackupRestoreTests(TestApp app) : IClassFixture<TestApp>
         var file = Path.Combine(Path.GetTempPath(), $"housing-{Guid.NewGuid():N}.dump");
         try
         {
-            await Backup.DumpAsync(app.ConnectionString, file);
-            var restored = await TestCluster.CreateDatabaseAsync("restored", empty: true);
+            await Backup.DumpAsync(app.OwnerConnectionString, file);
+            // Restored by the owner, as the README says: the tables are the owner's, and the app's next start grants its login.
+            var restored = TestCluster.AsOwner(await TestCluster.CreateDatabaseAsync("restored", empty: true));
             await Backup.RestoreAsync(restored, file);
 
             await using var db = NpgsqlDataSource.Create(restored);
@@ -56,18 +57,20 @@ public sealed class BackupRestoreTests(TestApp app) : IClassFixture<TestApp>
             Assert.Equal("42501", e.SqlState);
             Assert.Equal(await app.Db.CountAsync("audit_log"), await db.CountAsync("audit_log"));
             Assert.Equal(7436, await db.CountAsync("subdistricts"));
+            Assert.Equal([EmbeddedPostgres.OwnerRole], await db.QueryAsync<string>("SELECT DISTINCT tableowner::text FROM pg_tables WHERE schemaname = 'public'"));
         }
         finally { File.Delete(file); }
     }
 
     [Fact]
-    public async Task The_apps_own_connection_string_carries_what_pg_dump_needs()
+    public async Task The_owners_connection_string_the_backup_command_uses_carries_what_pg_dump_needs()
     {
         var file = Path.Combine(Path.GetTempPath(), $"housing-{Guid.NewGuid():N}.dump");
         try
         {
-            // The backup command dumps with the app's connection string; a password-less copy would be refused.
-            await Backup.DumpAsync(app.Get<HousingDatabase>().ConnectionString, file);
+            // The backup command dumps with the owner's connection string; a password-less copy would be refused.
+            Assert.Equal(app.OwnerConnectionString, app.Get<HousingDatabase>().OwnerConnectionString);
+            await Backup.DumpAsync(app.Get<HousingDatabase>().OwnerConnectionString, file);
             Assert.True(new FileInfo(file).Length > 100_000);
         }
         finally { File.Delete(file); }
@@ -79,8 +82,8 @@ public sealed class BackupRestoreTests(TestApp app) : IClassFixture<TestApp>
         var file = Path.Combine(Path.GetTempPath(), $"housing-{Guid.NewGuid():N}.dump");
         try
         {
-            await Backup.DumpAsync(app.ConnectionString, file);
-            var target = await TestCluster.CreateDatabaseAsync("occupied"); // already migrated: tables exist
+            await Backup.DumpAsync(app.OwnerConnectionString, file);
+            var target = TestCluster.AsOwner(await TestCluster.CreateDatabaseAsync("occupied")); // already migrated: tables exist
             await using var db = NpgsqlDataSource.Create(target);
             await db.ExecuteAsync("INSERT INTO budgets (program, fiscal_year, province_code, target_households, amount) VALUES ('BMK', 2560, '19', 1429, 1000000)");
             await Assert.ThrowsAsync<InvalidOperationException>(() => Backup.RestoreAsync(target, file));

@@ -330,7 +330,9 @@ public sealed class DisbursementApiTests(TestApp app) : IClassFixture<TestApp>
             """;
         var before = Assert.Single(await app.Db.QueryAsync<(decimal, decimal, long, decimal, decimal)>(All));
 
-        var e = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => app.Db.ExecuteAsync(sql));
+        // As the owner of the tables: the app's own login may not even try a TRUNCATE (Database/AppLoginTests).
+        await using var owner = Npgsql.NpgsqlDataSource.Create(app.OwnerConnectionString);
+        var e = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => owner.ExecuteAsync(sql));
 
         Assert.Contains(refusal, e.MessageText);
         Assert.Equal(before, Assert.Single(await app.Db.QueryAsync<(decimal, decimal, long, decimal, decimal)>(All)));
