@@ -74,6 +74,7 @@ public sealed class HousingDatabase(IConfiguration config, ILogger<HousingDataba
         var separate = !string.IsNullOrEmpty(appRole) && appRole != new NpgsqlConnectionStringBuilder(owner).Username;
         await MigrateAsync(owner, separate ? appRole : null, logger, ct);
         dataSource = Build(cs);
+        // Opened now, so that a wrong password of the app's login stops the start rather than the first request.
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         if (!separate)
             logger.LogWarning("Only one database login is configured: the app runs on the login that owns the tables and migrates them, so the app's " +
