@@ -45,6 +45,7 @@ app.MapTransferEndpoints();
 app.MapDisbursementEndpoints();
 app.MapLedgerEndpoints();
 app.MapMilestoneEndpoints();
+Housing.Web.Mankong.MankongEndpoints.MapMankongEndpoints(app);
 app.MapRazorPages();
 
 await app.RunAsync();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Housing.Access;
+using Housing.Tests.Mankong;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -50,7 +51,11 @@ public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : I
     static Dictionary<Caller, Expect> Map(Caller[] allowed, Caller[] forbidden, Expect outside = Expect.Hidden)
         => Enum.GetValues<Caller>().ToDictionary(c => c, c => allowed.Contains(c) ? Expect.Allowed : forbidden.Contains(c) ? Expect.Forbidden : outside);
 
-    sealed record World(long BudgetId, long ProjectId, long HouseholdId, long AllocationId, long DisbursementId, long MilestoneId, long PhotoId, int Year);
+    sealed record World(long BudgetId, long ProjectId, long HouseholdId, long AllocationId, long DisbursementId, long MilestoneId, long PhotoId, int Year)
+    {
+        /// <summary>The Baan Mankong side of the world (a BMK project in Nai Wiang with savings, a loan and a work).</summary>
+        public MankongWorld Bmk { get; init; } = null!;
+    }
 
     sealed record Rule(string Capability, Func<World, string> Path, Func<World, Caller, HttpContent?>? Body = null);
 
@@ -113,6 +118,9 @@ public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : I
         ["GET /api/v1/jobs/{id:long}"] = new("jobs", _ => "/api/v1/jobs/1"),
         ["POST /api/v1/jobs/{job}/run"] = new("jobs", _ => "/api/v1/jobs/rollups.incremental/run"),
         ["GET /api/v1/exports/rollup.xlsx"] = new("anyone", w => $"/api/v1/exports/rollup.xlsx?fiscalYear={w.Year}&program=BPP"),
+
+        ["POST /api/v1/projects/{id:long}/savings"] = new("money", w => $"/api/v1/projects/{w.Bmk.ProjectId}/savings", (_, c) => Json(new { month = $"2021-{(int)c + 1:00}", balance = 1m, members = 1 })),
+        ["GET /api/v1/projects/{id:long}/savings"] = new("read", w => $"/api/v1/projects/{w.Bmk.ProjectId}/savings"),
     };
 
     static HttpContent ImportCsv()
@@ -148,14 +156,14 @@ public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : I
         Assert.True(photoResponse.IsSuccessStatusCode, await photoResponse.Content.ReadAsStringAsync());
         var photo = await photoResponse.Content.ReadFromJsonAsync<JsonElement>();
         return new World(budget.Id, project.Id, household.Id, allocation.Id, pay.GetProperty("id").GetInt64(), milestone.GetProperty("id").GetInt64(),
-            photo.GetProperty("id").GetInt64(), year);
+            photo.GetProperty("id").GetInt64(), year) { Bmk = await MankongWorld.BuildAsync(admin, year, ProjectMarker) };
     }
 
-    const string RowCounts = """
+    const string RowCounts = $"""
         SELECT (SELECT count(*) FROM budgets) || '/' || (SELECT count(*) FROM projects) || '/' || (SELECT count(*) FROM households) || '/' ||
                (SELECT count(*) FROM allocations) || '/' || (SELECT count(*) FROM allocations WHERE cancelled_at IS NOT NULL) || '/' ||
                (SELECT coalesce(sum(amount), 0) FROM allocations) || '/' || (SELECT count(*) FROM transfers) || '/' || (SELECT count(*) FROM disbursements) || '/' ||
-               (SELECT count(*) FROM milestones) || '/' || (SELECT count(*) FROM milestone_photos) || '/' || (SELECT count(*) FROM users)
+               (SELECT count(*) FROM milestones) || '/' || (SELECT count(*) FROM milestone_photos) || '/' || (SELECT count(*) FROM users) || '/' || ({MankongWorld.RowCounts})
         """;
 
     [Fact]

@@ -1,0 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Housing.Mankong;
+
+/// <summary>Baan Mankong's services, registered from one line of <see cref="ServiceCollectionExtensions"/>.</summary>
+public static class MankongSetup
+{
+    public static IServiceCollection AddMankong(IServiceCollection services)
+    {
+        services.AddSingleton<SavingsService>();
+        return services;
+    }
+}

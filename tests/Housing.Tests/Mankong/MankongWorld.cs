@@ -1,0 +1,22 @@
+using System.Net.Http.Json;
+
+namespace Housing.Tests.Mankong;
+
+/// <summary>The Baan Mankong part of the access matrix's world: a BMK project in Nai Wiang (540101) with a savings report.</summary>
+public sealed record MankongWorld(long ProjectId)
+{
+    /// <summary>Row counts of the Baan Mankong tables, for the matrix's "a refusal changes no row".</summary>
+    public const string RowCounts = """
+        SELECT (SELECT count(*) FROM savings_reports) || '/' || (SELECT count(*) FROM loans) || '/' || (SELECT count(*) FROM loan_drawdowns) || '/' ||
+               (SELECT count(*) FROM loan_repayments) || '/' || (SELECT count(*) FROM loan_moratoria) || '/' ||
+               (SELECT string_agg(due_on::text, ',' ORDER BY loan_id, no) FROM loan_instalments)
+        """;
+
+    public static async Task<MankongWorld> BuildAsync(HttpClient admin, int year, string name)
+    {
+        var budget = await Seed.BudgetAsync(admin, "54", year + 1, 182, 20_000_000m, program: "BMK");
+        var project = await Seed.ProjectAsync(admin, budget.Id, "540101", 182, 16_343_600m, name: name + " บ้านมั่นคง", communityName: "ชุมชนเวียงสา");
+        (await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/savings", new { month = "2020-12", balance = 500_000m, members = 182 })).EnsureSuccessStatusCode();
+        return new MankongWorld(project.Id);
+    }
+}
