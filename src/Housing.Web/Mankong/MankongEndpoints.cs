@@ -1,5 +1,6 @@
 using Housing.Mankong;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Housing.Web.Mankong;
 
@@ -13,5 +14,23 @@ public static class MankongEndpoints
             => TypedResults.Created($"/api/v1/projects/{id}/savings", await savings.RecordAsync(http.User.ToCaller(), id, body, ct)));
         api.MapGet("/projects/{id:long}/savings", async (long id, HttpContext http, SavingsService savings, CancellationToken ct)
             => TypedResults.Ok(await savings.ListAsync(http.User.ToCaller(), id, ct)));
+
+        api.MapPost("/projects/{id:long}/loans", async (long id, CreateLoan body, HttpContext http, LoanService loans, CancellationToken ct)
+            => TypedResults.Created($"/api/v1/loans/{id}", await loans.CreateAsync(http.User.ToCaller(), id, body, ct)));
+        api.MapGet("/loans/{id:long}", async (long id, HttpContext http, LoanService loans, CancellationToken ct)
+            => TypedResults.Ok(await loans.GetAsync(http.User.ToCaller(), id, ct)));
+        api.MapPost("/loans/{id:long}/drawdowns", async (long id, RecordLoanMoney body, HttpContext http, LoanPaymentService money, CancellationToken ct)
+            => TypedResults.Created($"/api/v1/loans/{id}", await money.DrawAsync(http.User.ToCaller(), id, body, ct)));
+        api.MapPost("/loans/{id:long}/repayments", RepayAsync);
+        api.MapPost("/loans/{id:long}/moratorium", async (long id, Moratorium body, HttpContext http, LoanService loans, CancellationToken ct)
+            => TypedResults.Created($"/api/v1/loans/{id}", await loans.MoratoriumAsync(http.User.ToCaller(), id, body, ct)));
+    }
+
+    /// <summary>201 for a new repayment; 200 with the first answer when the Idempotency-Key was seen before.</summary>
+    static async Task<Results<Created<RepaymentView>, Ok<RepaymentView>>> RepayAsync(long id, RecordLoanMoney body,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, HttpContext http, LoanPaymentService money, CancellationToken ct)
+    {
+        var (row, replayed) = await money.RepayAsync(http.User.ToCaller(), id, body, idempotencyKey, ct);
+        return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/loans/{id}", row);
     }
 }

@@ -43,12 +43,13 @@ public static class LoanMath
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(months, 1);
         var payment = Satang(LevelPayment(amount, annualRatePercent, months));
-        var r = annualRatePercent / 1200m;
         var balance = amount;
         var lines = new List<Instalment>(months);
         for (var no = 1; no <= months; no++)
         {
-            var interest = Satang(balance * r);
+            // Multiplied before divided: balance × rate / 1200 is exact whenever it ends in half a satang, which
+            // balance × (rate / 1200), with the rate's 28-digit truncation, is not (it would round that half down).
+            var interest = Satang(balance * annualRatePercent / 1200m);
             // A payment smaller than a month's interest cannot happen for a level instalment, but a tiny loan's
             // rounding could make the principal part negative: never let it.
             var principal = no == months ? balance : Math.Clamp(payment - interest, 0, balance);

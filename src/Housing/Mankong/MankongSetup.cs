@@ -8,6 +8,8 @@ public static class MankongSetup
     public static IServiceCollection AddMankong(IServiceCollection services)
     {
         services.AddSingleton<SavingsService>();
+        services.AddSingleton<LoanService>();
+        services.AddSingleton<LoanPaymentService>();
         return services;
     }
 }

@@ -2,8 +2,8 @@ using System.Net.Http.Json;
 
 namespace Housing.Tests.Mankong;
 
-/// <summary>The Baan Mankong part of the access matrix's world: a BMK project in Nai Wiang (540101) with a savings report.</summary>
-public sealed record MankongWorld(long ProjectId)
+/// <summary>The Baan Mankong part of the access matrix's world: a BMK project in Nai Wiang (540101) with a savings report and a loan half drawn.</summary>
+public sealed record MankongWorld(long ProjectId, long LoanId)
 {
     /// <summary>Row counts of the Baan Mankong tables, for the matrix's "a refusal changes no row".</summary>
     public const string RowCounts = """
@@ -17,6 +17,9 @@ public sealed record MankongWorld(long ProjectId)
         var budget = await Seed.BudgetAsync(admin, "54", year + 1, 182, 20_000_000m, program: "BMK");
         var project = await Seed.ProjectAsync(admin, budget.Id, "540101", 182, 16_343_600m, name: name + " บ้านมั่นคง", communityName: "ชุมชนเวียงสา");
         (await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/savings", new { month = "2020-12", balance = 500_000m, members = 182 })).EnsureSuccessStatusCode();
-        return new MankongWorld(project.Id);
+        var loan = await Seed.CreatedAsync<Housing.Mankong.LoanView>(await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/loans",
+            new { amount = 1_000_000m, purpose = "housing", annualRatePercent = 4m, months = 120, firstDueOn = "2021-02-01" }));
+        (await admin.PostAsJsonAsync($"/api/v1/loans/{loan.Id}/drawdowns", new { amount = 500_000m, paidOn = "2021-01-05", reference = "CODI-LOAN" })).EnsureSuccessStatusCode();
+        return new MankongWorld(project.Id, loan.Id);
     }
 }

@@ -121,6 +121,11 @@ public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : I
 
         ["POST /api/v1/projects/{id:long}/savings"] = new("money", w => $"/api/v1/projects/{w.Bmk.ProjectId}/savings", (_, c) => Json(new { month = $"2021-{(int)c + 1:00}", balance = 1m, members = 1 })),
         ["GET /api/v1/projects/{id:long}/savings"] = new("read", w => $"/api/v1/projects/{w.Bmk.ProjectId}/savings"),
+        ["POST /api/v1/projects/{id:long}/loans"] = new("manage", w => $"/api/v1/projects/{w.Bmk.ProjectId}/loans", (_, _) => Json(new { amount = 100_000m, purpose = "land", annualRatePercent = 2m, months = 12, firstDueOn = "2021-03-01" })),
+        ["GET /api/v1/loans/{id:long}"] = new("read", w => $"/api/v1/loans/{w.Bmk.LoanId}"),
+        ["POST /api/v1/loans/{id:long}/drawdowns"] = new("manage", w => $"/api/v1/loans/{w.Bmk.LoanId}/drawdowns", (_, _) => Json(new { amount = 1m, paidOn = "2021-01-10", reference = "MATRIX-D" })),
+        ["POST /api/v1/loans/{id:long}/repayments"] = new("money", w => $"/api/v1/loans/{w.Bmk.LoanId}/repayments", (_, _) => Json(new { amount = 1m, paidOn = "2021-02-10", reference = "MATRIX-R" })),
+        ["POST /api/v1/loans/{id:long}/moratorium"] = new("manage", w => $"/api/v1/loans/{w.Bmk.LoanId}/moratorium", (_, c) => Json(new { fromMonth = "2021-03", toMonth = "2021-04", reason = $"ตรวจสอบสิทธิ์ {c}" })),
     };
 
     static HttpContent ImportCsv()
