@@ -24,6 +24,20 @@ public static class MankongEndpoints
         api.MapPost("/loans/{id:long}/repayments", RepayAsync);
         api.MapPost("/loans/{id:long}/moratorium", async (long id, Moratorium body, HttpContext http, LoanService loans, CancellationToken ct)
             => TypedResults.Created($"/api/v1/loans/{id}", await loans.MoratoriumAsync(http.User.ToCaller(), id, body, ct)));
+
+        api.MapPost("/projects/{id:long}/works", async (long id, CreateWork body, HttpContext http, WorkService works, CancellationToken ct)
+            => TypedResults.Created($"/api/v1/projects/{id}/works", await works.CreateAsync(http.User.ToCaller(), id, body, ct)));
+        api.MapGet("/projects/{id:long}/works", async (long id, HttpContext http, WorkService works, CancellationToken ct)
+            => TypedResults.Ok(await works.ListAsync(http.User.ToCaller(), id, ct)));
+        api.MapPost("/works/{id:long}/disbursements", PayWorkAsync);
+    }
+
+    /// <summary>As a home's payment: 201 for a new one, 200 with the first answer when the Idempotency-Key was seen before.</summary>
+    static async Task<Results<Created<WorkPaymentView>, Ok<WorkPaymentView>>> PayWorkAsync(long id, Housing.Disbursements.RecordDisbursement body,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, HttpContext http, WorkService works, CancellationToken ct)
+    {
+        var (row, replayed) = await works.PayAsync(http.User.ToCaller(), id, body, idempotencyKey, ct);
+        return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/works/{id}/disbursements", row);
     }
 
     /// <summary>201 for a new repayment; 200 with the first answer when the Idempotency-Key was seen before.</summary>

@@ -177,7 +177,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
     }
 
     /// <summary>What makes two requests "the same payment": every field, normalised (1000 and 1000.00 are one amount).</summary>
-    static string RequestHash(long allocationId, decimal amount, DateOnly paidOn, string payeeType, string? payee, string method, string? receiptNo, string? note)
+    internal static string RequestHash(long allocationId, decimal amount, DateOnly paidOn, string payeeType, string? payee, string method, string? receiptNo, string? note)
     {
         var text = string.Join('\u001f', allocationId.ToString(CultureInfo.InvariantCulture), amount.ToString("0.00", CultureInfo.InvariantCulture),
             paidOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), payeeType, payee ?? "", method, receiptNo ?? "", note ?? "");

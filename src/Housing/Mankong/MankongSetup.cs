@@ -10,6 +10,7 @@ public static class MankongSetup
         services.AddSingleton<SavingsService>();
         services.AddSingleton<LoanService>();
         services.AddSingleton<LoanPaymentService>();
+        services.AddSingleton<WorkService>();
         return services;
     }
 }

@@ -22,15 +22,30 @@ public static class Invariants
             SELECT a.id FROM allocations a JOIN disbursements d ON d.allocation_id = a.id
             GROUP BY a.id, a.amount HAVING sum(d.amount) > a.amount OR sum(d.amount) < 0
             """),
-        ("net payments stay within the cash the project received", """
+        ("net payments (homes' and community works') stay within the cash the project received", """
             SELECT p.id FROM projects p
             WHERE coalesce((SELECT sum(amount) FROM disbursements d WHERE d.project_id = p.id), 0)
+                + coalesce((SELECT sum(amount) FROM work_payments w WHERE w.project_id = p.id), 0)
                 > coalesce((SELECT sum(amount) FROM transfers t WHERE t.project_id = p.id), 0)
             """),
-        ("a project's cash totals are the sums of its two ledgers", """
+        ("a project's cash totals are the sums of its ledgers", """
             SELECT p.id FROM projects p LEFT JOIN project_cash c ON c.project_id = p.id
             WHERE coalesce(c.received, 0) <> coalesce((SELECT sum(amount) FROM transfers t WHERE t.project_id = p.id), 0)
                OR coalesce(c.paid, 0) <> coalesce((SELECT sum(amount) FROM disbursements d WHERE d.project_id = p.id), 0)
+                                       + coalesce((SELECT sum(amount) FROM work_payments w WHERE w.project_id = p.id), 0)
+            """),
+        ("community works stay within their project, and their payments within each work", """
+            SELECT p.id FROM projects p JOIN works w ON w.project_id = p.id GROUP BY p.id, p.amount HAVING sum(w.amount) > p.amount
+            UNION ALL
+            SELECT w.id FROM works w JOIN work_payments x ON x.work_id = w.id GROUP BY w.id, w.amount HAVING sum(x.amount) > w.amount OR sum(x.amount) < 0
+            """),
+        ("drawdowns stay within their loan, and repayment parts within their instalment", """
+            SELECT l.id FROM loans l JOIN loan_drawdowns d ON d.loan_id = l.id GROUP BY l.id, l.amount HAVING sum(d.amount) > l.amount
+            UNION ALL
+            SELECT i.loan_id FROM loan_instalments i JOIN loan_repayment_parts x ON x.loan_id = i.loan_id AND x.no = i.no
+            GROUP BY i.loan_id, i.no, i.interest, i.principal HAVING sum(x.interest) > i.interest OR sum(x.principal) > i.principal
+            UNION ALL
+            SELECT r.id FROM loan_repayments r JOIN loan_repayment_parts x ON x.repayment_id = r.id GROUP BY r.id, r.amount HAVING sum(x.interest + x.principal) <> r.amount
             """),
         ("a reversal undoes exactly its payment, on the same allocation", """
             SELECT r.id FROM disbursements r JOIN disbursements d ON d.id = r.reverses_id

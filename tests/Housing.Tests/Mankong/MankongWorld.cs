@@ -2,13 +2,14 @@ using System.Net.Http.Json;
 
 namespace Housing.Tests.Mankong;
 
-/// <summary>The Baan Mankong part of the access matrix's world: a BMK project in Nai Wiang (540101) with a savings report and a loan half drawn.</summary>
-public sealed record MankongWorld(long ProjectId, long LoanId)
+/// <summary>The Baan Mankong part of the access matrix's world: a BMK project in Nai Wiang (540101) with a savings report a loan half drawn,
+/// cash received and a community work with a payment.</summary>
+public sealed record MankongWorld(long ProjectId, long LoanId, long WorkId)
 {
     /// <summary>Row counts of the Baan Mankong tables, for the matrix's "a refusal changes no row".</summary>
     public const string RowCounts = """
         SELECT (SELECT count(*) FROM savings_reports) || '/' || (SELECT count(*) FROM loans) || '/' || (SELECT count(*) FROM loan_drawdowns) || '/' ||
-               (SELECT count(*) FROM loan_repayments) || '/' || (SELECT count(*) FROM loan_moratoria) || '/' ||
+               (SELECT count(*) FROM loan_repayments) || '/' || (SELECT count(*) FROM loan_moratoria) || '/' || (SELECT count(*) FROM works) || '/' || (SELECT count(*) FROM work_payments) || '/' ||
                (SELECT string_agg(due_on::text, ',' ORDER BY loan_id, no) FROM loan_instalments)
         """;
 
@@ -20,6 +21,10 @@ public sealed record MankongWorld(long ProjectId, long LoanId)
         var loan = await Seed.CreatedAsync<Housing.Mankong.LoanView>(await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/loans",
             new { amount = 1_000_000m, purpose = "housing", annualRatePercent = 4m, months = 120, firstDueOn = "2021-02-01" }));
         (await admin.PostAsJsonAsync($"/api/v1/loans/{loan.Id}/drawdowns", new { amount = 500_000m, paidOn = "2021-01-05", reference = "CODI-LOAN" })).EnsureSuccessStatusCode();
-        return new MankongWorld(project.Id, loan.Id);
+        (await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/transfers", new { amount = 1_000_000m, receivedOn = "2022-01-05", reference = "CODI-BMK-MATRIX" })).EnsureSuccessStatusCode();
+        var work = await Seed.CreatedAsync<Housing.Mankong.WorkView>(await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/works",
+            new { kind = "road", name = "ถนนในชุมชน", amount = 2_000_000m }));
+        (await admin.PostAsJsonAsync($"/api/v1/works/{work.Id}/disbursements", new { amount = 100_000m, paidOn = "2022-01-10", payee = "หจก. ถนนดี", receiptNo = "W-0" })).EnsureSuccessStatusCode();
+        return new MankongWorld(project.Id, loan.Id, work.Id);
     }
 }
