@@ -110,6 +110,10 @@ public sealed class LedgerService(NpgsqlDataSource db)
                 SELECT CASE WHEN d.reverses_id IS NULL THEN 'payment' ELSE 'reversal' END, d.id, d.paid_on, d.payee, d.receipt_no,
                        d.allocation_id, -d.amount, d.reverses_id, (SELECT r.id FROM disbursements r WHERE r.reverses_id = d.id), d.reason, d.created_at
                 FROM disbursements d WHERE d.project_id = @projectId
+                UNION ALL -- Baan Mankong's community works are paid from the same cash
+                SELECT CASE WHEN w.reverses_id IS NULL THEN 'work_payment' ELSE 'reversal' END, w.id, w.paid_on, w.payee, w.receipt_no,
+                       NULL::bigint, -w.amount, w.reverses_id, (SELECT r.id FROM work_payments r WHERE r.reverses_id = w.id), w.reason, w.created_at
+                FROM work_payments w WHERE w.project_id = @projectId
             ) e
             ORDER BY date, created_at, kind DESC, id
             """, new { projectId }, tx);

@@ -80,6 +80,9 @@ public sealed class WorkApiTests(MankongApp app) : IClassFixture<MankongApp>
         Assert.Equal([(1_000_000m, 1_000_000m)], await app.Db.QueryAsync<(decimal, decimal)>("SELECT received, paid FROM project_cash WHERE project_id = @projectId", new { projectId }));
         Assert.Equal(950_000m, (await staff.GetFromJsonAsync<List<WorkView>>($"/api/v1/projects/{projectId}/works"))!.Single(w => w.Id == road.Id).Paid);
         Assert.Equal(1, await app.Db.CountAsync("audit_log", "action = 'work.payment' AND entity_id = @id", new { id = paid.Id.ToString() }));
+        var book = await staff.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/projects/{projectId}/ledger");
+        var entries = book.GetProperty("entries").EnumerateArray().Select(e => (e.GetProperty("kind").GetString(), e.GetProperty("balance").GetDecimal())).ToList();
+        Assert.Equal([("transfer", 1_000_000m), ("work_payment", 400_000m), ("work_payment", 50_000m), ("payment", 0m)], entries);
         Assert.Equal(HttpStatusCode.Forbidden, (await staff.PostAsJsonAsync($"/api/v1/works/{road.Id}/disbursements", Payment(1m))).StatusCode);
         await Invariants.AssertHoldAsync(app.Db);
     }
