@@ -26,6 +26,7 @@ public sealed class DemoDataTests(DemoApp app) : IClassFixture<DemoApp>
             ("BMK", 2566, "54", 1_200_000m, 1L, 1_200_000m, 24L),
             ("BPP", 2561, "19", 3_562_500m, 11L, 3_562_500m, 228L),
             ("BPP", 2569, "54", 418_000m, 1L, 0m, 0L),
+            ("BMK", Housing.Thai.FiscalYear(new DateOnly(Housing.Thai.Today().Year, Housing.Thai.Today().Month, 1).AddMonths(-8)), "19", 16_343_600m, 1L, 0m, 0L), // Baan Mankong's demo (Mankong/MankongDemo)
         ], budgets);
         Assert.Equal(317, await app.Db.CountAsync("households"));
         Assert.Equal(2, await app.Db.CountAsync("projects", "subdistrict_code IN ('540101', '540102') AND budget_id IN (SELECT id FROM budgets WHERE program = 'BPP' AND fiscal_year = 2565)"));
