@@ -30,6 +30,8 @@ public static class MankongEndpoints
         api.MapGet("/projects/{id:long}/works", async (long id, HttpContext http, WorkService works, CancellationToken ct)
             => TypedResults.Ok(await works.ListAsync(http.User.ToCaller(), id, ct)));
         api.MapPost("/works/{id:long}/disbursements", PayWorkAsync);
+        api.MapGet("/rollups/mankong", async (string? level, string? parent, HttpContext http, LoanBookService book, CancellationToken ct)
+            => TypedResults.Ok(await book.RollupAsync(http.User.ToCaller(), level, parent, ct)));
     }
 
     /// <summary>As a home's payment: 201 for a new one, 200 with the first answer when the Idempotency-Key was seen before.</summary>

@@ -11,6 +11,7 @@ public static class MankongSetup
         services.AddSingleton<LoanService>();
         services.AddSingleton<LoanPaymentService>();
         services.AddSingleton<WorkService>();
+        services.AddSingleton<LoanBookService>();
         return services;
     }
 }

@@ -128,6 +128,8 @@ public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : I
         ["POST /api/v1/projects/{id:long}/works"] = new("manage", w => $"/api/v1/projects/{w.Bmk.ProjectId}/works", (_, _) => Json(new { kind = "other", name = "ลานกีฬา", amount = 1m })),
         ["GET /api/v1/projects/{id:long}/works"] = new("read", w => $"/api/v1/projects/{w.Bmk.ProjectId}/works"),
         ["POST /api/v1/works/{id:long}/disbursements"] = new("money", w => $"/api/v1/works/{w.Bmk.WorkId}/disbursements", (_, _) => Json(new { amount = 1m, paidOn = "2022-01-15", payee = "ผู้รับเหมา", receiptNo = "W-1" })),
+        // Filtered to the caller's area: outside it the list is empty, never refused.
+        ["GET /api/v1/rollups/mankong"] = new("anyone", _ => "/api/v1/rollups/mankong?level=subdistrict&parent=54"),
         ["POST /api/v1/loans/{id:long}/moratorium"] = new("manage", w => $"/api/v1/loans/{w.Bmk.LoanId}/moratorium", (_, c) => Json(new { fromMonth = "2021-03", toMonth = "2021-04", reason = $"ตรวจสอบสิทธิ์ {c}" })),
     };
 
