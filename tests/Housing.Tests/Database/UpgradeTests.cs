@@ -9,14 +9,15 @@ namespace Housing.Tests.Database;
 /// <summary>Databases made by the release before FluentMigrator, upgraded by this one: no row changes.</summary>
 public sealed class UpgradeTests
 {
-    /// <summary>Every row of every table, as a count and a digest per table, and the ledgers' totals per project.</summary>
-    internal static async Task<Dictionary<string, (long Rows, string Digest)>> SnapshotAsync(NpgsqlConnection conn)
+    /// <summary>Every row of every table (or of <paramref name="only"/>'s), as a count and a digest per table. The tables and
+    /// checksum rows of migrations after the previous runner's six are new, not changed, so a comparison leaves them out.</summary>
+    internal static async Task<Dictionary<string, (long Rows, string Digest)>> SnapshotAsync(NpgsqlConnection conn, ICollection<string>? only = null)
     {
         var tables = await conn.QueryAsync<string>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'VersionInfo' AND tablename NOT LIKE 'qrtz%' ORDER BY 1");
         var snapshot = new Dictionary<string, (long, string)>();
-        foreach (var t in tables)
+        foreach (var t in tables.Where(t => only is null || only.Contains(t)))
             snapshot[t] = await conn.QuerySingleAsync<(long, string)>(
-                $"SELECT count(*), coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '') FROM \"{t}\" r");
+                $"SELECT count(*), coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '') FROM \"{t}\" r" + (t == "schema_migrations" ? " WHERE r.version <= 6" : ""));
         return snapshot;
     }
 
@@ -44,7 +45,7 @@ public sealed class UpgradeTests
 
         await HousingDatabase.MigrateAsync(owner, EmbeddedPostgres.AppRole, NullLogger.Instance);
 
-        Assert.Equal(before, await SnapshotAsync(conn));
+        Assert.Equal(before, await SnapshotAsync(conn, before.Keys));
         Assert.Equal(totals, await conn.QueryAsync<(long, decimal, decimal, decimal, decimal)>(Totals));
         Assert.Equal(Enumerable.Range(1, 6).Select(v => (long)v), (await conn.QueryAsync<long>("SELECT \"Version\" FROM \"VersionInfo\" WHERE \"Version\" <= 6 ORDER BY 1")));
         Assert.Equal(Migrations.Embedded().Count, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM \"VersionInfo\""));
@@ -55,7 +56,7 @@ public sealed class UpgradeTests
             """));
         // A second start changes nothing either.
         await HousingDatabase.MigrateAsync(owner, EmbeddedPostgres.AppRole, NullLogger.Instance);
-        Assert.Equal(before, await SnapshotAsync(conn));
+        Assert.Equal(before, await SnapshotAsync(conn, before.Keys));
     }
 
     [Fact]
@@ -85,7 +86,7 @@ public sealed class UpgradeTests
             {
                 Assert.Equal(EmbeddedPostgres.AppRole, await conn.ExecuteScalarAsync<string>("SELECT current_user"));
                 Assert.False(await DatabaseRoles.CanChangeSchemaAsync(conn));
-                Assert.Equal(before, await SnapshotAsync(conn));
+                Assert.Equal(before, await SnapshotAsync(conn, before.Keys));
             }
             await using (var owner = new NpgsqlConnection(database.OwnerConnectionString))
             {

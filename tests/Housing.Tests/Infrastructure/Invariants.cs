@@ -22,7 +22,7 @@ public static class Invariants
             SELECT a.id FROM allocations a JOIN disbursements d ON d.allocation_id = a.id
             GROUP BY a.id, a.amount HAVING sum(d.amount) > a.amount OR sum(d.amount) < 0
             """),
-        ("net payments (homes' and community works') stay within the cash the project received", """
+        ("net payments stay within the cash the project received (the homes' and the community works')", """
             SELECT p.id FROM projects p
             WHERE coalesce((SELECT sum(amount) FROM disbursements d WHERE d.project_id = p.id), 0)
                 + coalesce((SELECT sum(amount) FROM work_payments w WHERE w.project_id = p.id), 0)
