@@ -91,6 +91,21 @@ public sealed class CookieApiAntiforgeryTests(TestApp app) : IClassFixture<TestA
         request.Headers.Add("RequestVerificationToken", token);
         Assert.Equal(HttpStatusCode.Accepted, (await cookie.SendAsync(request)).StatusCode);
 
+        // An upload as a page's script would send it: the file and the header.
+        var csv = "citizen_id,head_name,house_no,village_no,subdistrict_code,members,monthly_income\n" + Seed.NewCitizenId() + ",นายคุกกี้ มีโทเค็น,1,1,540101,3,3000\n";
+        var import = new HttpRequestMessage(HttpMethod.Post, "/api/v1/households/import")
+        {
+            Content = new MultipartFormDataContent { { new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(csv)), "file", "households.csv" } },
+        };
+        import.Headers.Add("RequestVerificationToken", token);
+        var imported = await cookie.SendAsync(import);
+        Assert.Equal(HttpStatusCode.OK, imported.StatusCode);
+        Assert.Equal(1, await app.Db.CountAsync("households", "head_name = 'นายคุกกี้ มีโทเค็น'"));
+
+        // A token from the form field alone does not count: the API reads the header only.
+        var fieldOnly = await cookie.PostAsync("/api/v1/rollups/refresh", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+        Assert.Equal(HttpStatusCode.BadRequest, fieldOnly.StatusCode);
+
         // A bearer token needs no antiforgery token: no browser sends it by itself.
         var bearer = await app.ClientForAsync(admin.Username);
         Assert.Equal(HttpStatusCode.Accepted, (await bearer.PostAsync("/api/v1/rollups/refresh", null)).StatusCode);
