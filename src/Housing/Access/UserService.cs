@@ -127,22 +127,21 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
 
         if (user is null || !user.IsActive || result == PasswordVerificationResult.Failed)
         {
-            // A failure older than the lockout time starts the count again; the fifth in a row locks.
-            var lockUntil = await conn.QuerySingleAsync<DateTime?>("""
+            // The fifth failure in a row locks. One older than the lockout time, or a lock that has run out, starts the
+            // count again. A lock in force stays (attempts of a burst that passed the check above before it was set).
+            var (lockUntil, failures) = await conn.QuerySingleAsync<(DateTime?, int)>("""
                 INSERT INTO sign_in_failures AS f (username_key, client_address, failures, locked_until, last_failed_at)
                 VALUES (@key, @address, 1, NULL, @now)
                 ON CONFLICT (username_key, client_address) DO UPDATE SET
-                    failures = CASE WHEN f.last_failed_at < @now - @window OR f.locked_until IS NOT NULL THEN 1 ELSE f.failures + 1 END,
-                    locked_until = NULL, last_failed_at = @now
-                RETURNING CASE WHEN failures >= @max THEN @now + @window END
-                """, new { key, address, now, window = LockoutTime, max = MaxFailedSignIns }, tx);
-            if (lockUntil is not null)
-            {
-                await conn.ExecuteAsync("UPDATE sign_in_failures SET locked_until = @lockUntil, failures = 0 WHERE username_key = @key AND client_address = @address",
-                    new { lockUntil, key, address }, tx);
-                if (user is not null)
-                    await Audit.WriteAsync(conn, tx, user.Caller, "user.locked", "user", user.Id, null, new { lockedUntil = lockUntil, clientAddress = address }, ct);
-            }
+                    failures = CASE WHEN f.last_failed_at < @now - @window OR coalesce(f.locked_until <= @now, false) THEN 1 ELSE f.failures + 1 END,
+                    locked_until = CASE
+                        WHEN f.locked_until > @now THEN f.locked_until
+                        WHEN f.last_failed_at >= @now - @window AND f.locked_until IS NULL AND f.failures + 1 >= @max THEN @lockUntil END,
+                    last_failed_at = @now
+                RETURNING f.locked_until, f.failures
+                """, new { key, address, now, lockUntil = now + LockoutTime, window = LockoutTime, max = MaxFailedSignIns }, tx);
+            if (failures == MaxFailedSignIns && lockUntil is not null && user is not null) // the failure that set the lock
+                await Audit.WriteAsync(conn, tx, user.Caller, "user.locked", "user", user.Id, null, new { lockedUntil = lockUntil, clientAddress = address }, ct);
             await conn.ExecuteAsync("DELETE FROM sign_in_failures WHERE last_failed_at < @old", new { old = now - TimeSpan.FromDays(1) }, tx);
             await tx.CommitAsync(ct);
             throw lockUntil is DateTime l ? LockedOut(new DateTimeOffset(l, TimeSpan.Zero)) : refused;

@@ -349,6 +349,17 @@ public sealed class LockoutTests(PeerApp app) : IClassFixture<PeerApp>
     }
 
     [Fact]
+    public async Task A_burst_of_failures_at_once_locks_once_and_the_lock_holds()
+    {
+        var user = await app.CreateUserAsync(Role.Viewer);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => app.Anonymous().SendAsync(SignIn("203.0.113.99", user.Username, "wrong-password"))));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Unauthorized, a.StatusCode));
+        var right = await app.Anonymous().SendAsync(SignIn("203.0.113.99", user.Username, TestApp.Password));
+        Assert.True((await right.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("locked").GetBoolean());
+        Assert.Equal(1, await app.Db.CountAsync("audit_log", "action = 'user.locked' AND entity_id = @id", new { id = user.UserId.ToString() }));
+    }
+
+    [Fact]
     public async Task A_success_clears_the_count_and_failures_older_than_the_lockout_time_do_not_add_up()
     {
         var user = await app.CreateUserAsync(Role.Viewer);
