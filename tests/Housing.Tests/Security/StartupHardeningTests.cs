@@ -118,11 +118,26 @@ public sealed class StartupHardeningTests : IDisposable
     public void Demo_data_only_when_asked_for(string? demo, string environment, bool embedded, bool expected)
         => Assert.Equal(expected, DatabaseStartup.WantsDemo(Config(demo), Env(environment), embedded));
 
-    [Fact]
-    public void The_READMEs_first_command_runs_in_Development_so_it_still_shows_demo_data()
+    static string Repo()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(dir.FullName, "Housing.sln"))) dir = dir.Parent!;
+        return dir.FullName;
+    }
+
+    [Fact]
+    public void Compose_needs_the_database_password_from_env_and_git_ignores_env()
+    {
+        Assert.Contains(".env", File.ReadAllLines(Path.Combine(Repo(), ".gitignore")).Select(l => l.Trim()));
+        var compose = File.ReadAllText(Path.Combine(Repo(), "docker-compose.yml"));
+        Assert.DoesNotContain("POSTGRES_PASSWORD:-", compose); // no known fallback password
+        Assert.Matches(@"\$\{POSTGRES_PASSWORD:\?[^}]+\}", compose); // required: compose stops without it
+    }
+
+    [Fact]
+    public void The_READMEs_first_command_runs_in_Development_so_it_still_shows_demo_data()
+    {
+        var dir = new DirectoryInfo(Repo());
         var launch = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.FullName, "src/Housing.Web/Properties/launchSettings.json")));
         var profile = launch.RootElement.GetProperty("profiles").EnumerateObject().First().Value;
         Assert.Equal("Development", profile.GetProperty("environmentVariables").GetProperty("ASPNETCORE_ENVIRONMENT").GetString());
