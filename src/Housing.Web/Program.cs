@@ -47,7 +47,13 @@ app.MapLedgerEndpoints();
 app.MapMilestoneEndpoints();
 app.MapRazorPages();
 
-await app.RunAsync();
+try { await app.RunAsync(); }
+catch (Housing.Database.StartupRefused refused)
+{
+    // A setting the app cannot start with: one line naming it and the rule, and a failing exit code.
+    Console.Error.WriteLine(refused.Message);
+    return 1;
+}
 return 0;
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>

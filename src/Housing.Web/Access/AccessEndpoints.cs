@@ -22,10 +22,10 @@ public static class AccessEndpoints
     }
 
     /// <summary>A bearer token for the API: sign-in checks (and lockout) are the same as the page's.</summary>
-    static async Task<Ok<TokenResponse>> TokenAsync(TokenRequest body, UserService users, IOptionsMonitor<BearerTokenOptions> options,
+    static async Task<Ok<TokenResponse>> TokenAsync(TokenRequest body, HttpContext http, UserService users, IOptionsMonitor<BearerTokenOptions> options,
         TimeProvider clock, CancellationToken ct)
     {
-        var signedIn = await users.SignInAsync(body.Username, body.Password, ct);
+        var signedIn = await users.SignInAsync(body.Username, body.Password, http.Connection.RemoteIpAddress?.ToString(), ct);
         var o = options.Get(BearerTokenDefaults.AuthenticationScheme);
         var expires = clock.GetUtcNow() + o.BearerTokenExpiration;
         var ticket = new AuthenticationTicket(Claims.Principal(signedIn, BearerTokenDefaults.AuthenticationScheme),

@@ -103,50 +103,59 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         return (await conn.QueryAsync<UserRow>("SELECT * FROM users ORDER BY lower(username)")).Select(r => r.View).ToList();
     }
 
-    /// <summary>Checks a password. Five failures in a row lock the account for 15 minutes; a locked account
-    /// is refused as locked even with the right password.</summary>
-    public async Task<SignedIn> SignInAsync(string? username, string? password, CancellationToken ct = default)
+    /// <summary>Checks a password. Five failures in a row for one name from one client address lock that name for that
+    /// address for 15 minutes (refused as locked even with the right password), so nobody can lock the real user out
+    /// from elsewhere. Unknown names are counted and locked the same way, and cost the same hash, so neither the answer
+    /// nor its timing tells which names exist. The counts are rows, so they hold across instances.</summary>
+    public async Task<SignedIn> SignInAsync(string? username, string? password, string? clientAddress, CancellationToken ct = default)
     {
         var refused = new SignInRefused(new Msg("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "The username or password is wrong."), locked: false);
-        if (string.IsNullOrWhiteSpace(username) || string.IsNullOrEmpty(password) || username.Length > 64 || password.Length > 200) throw refused;
+        if (string.IsNullOrWhiteSpace(username) || string.IsNullOrEmpty(password) || username.Trim().Length > 64 || password.Length > 200) throw refused;
+        var key = username.Trim().ToLowerInvariant();
+        var address = string.IsNullOrWhiteSpace(clientAddress) ? "unknown" : clientAddress.Length > 64 ? clientAddress[..64] : clientAddress;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var user = await conn.QuerySingleOrDefaultAsync<UserRow>(
-            "SELECT * FROM users WHERE lower(username) = lower(@username) FOR UPDATE", new { username = username.Trim() }, tx);
-        if (user is null)
-        {
-            Hasher.VerifyHashedPassword(username, FakeHash, password); // same work as a real check, so timing does not tell who exists
-            throw refused;
-        }
+        // FOR UPDATE: concurrent attempts on one (name, address) queue here, so a burst cannot pass the count.
+        var lockedUntil = await conn.QuerySingleOrDefaultAsync<DateTime?>(
+            "SELECT locked_until FROM sign_in_failures WHERE username_key = @key AND client_address = @address FOR UPDATE", new { key, address }, tx);
+        var user = await conn.QuerySingleOrDefaultAsync<UserRow>("SELECT * FROM users WHERE lower(username) = @key", new { key }, tx);
+        // Always one hash, known name or not, locked or not: the timing tells nothing.
+        var result = Hasher.VerifyHashedPassword(user?.Username ?? key, user?.PasswordHash ?? FakeHash, password);
         var now = clock.GetUtcNow();
-        if (user.LockedUntil is DateTime until && until > now.UtcDateTime)
+        if (lockedUntil is DateTime until && until > now.UtcDateTime)
             throw LockedOut(new DateTimeOffset(until, TimeSpan.Zero));
 
-        var result = Hasher.VerifyHashedPassword(user.Username, user.PasswordHash, password);
-        if (!user.IsActive) throw refused; // after the hash, so a disabled account answers no faster than others
-        if (result == PasswordVerificationResult.Failed)
+        if (user is null || !user.IsActive || result == PasswordVerificationResult.Failed)
         {
-            var failures = user.FailedSignIns + 1;
-            DateTimeOffset? lockUntil = failures >= MaxFailedSignIns ? now + LockoutTime : null;
-            await conn.ExecuteAsync("UPDATE users SET failed_sign_ins = @failures, locked_until = @lockUntil WHERE id = @Id",
-                new { failures = lockUntil is null ? failures : 0, lockUntil, user.Id }, tx);
-            if (lockUntil is not null)
-                await Audit.WriteAsync(conn, tx, user.Caller, "user.locked", "user", user.Id, null, new { lockedUntil = lockUntil }, ct);
+            // The fifth failure in a row locks. One older than the lockout time, or a lock that has run out, starts the
+            // count again. A lock in force stays (attempts of a burst that passed the check above before it was set).
+            var (lockUntil, failures) = await conn.QuerySingleAsync<(DateTime?, int)>("""
+                INSERT INTO sign_in_failures AS f (username_key, client_address, failures, locked_until, last_failed_at)
+                VALUES (@key, @address, 1, NULL, @now)
+                ON CONFLICT (username_key, client_address) DO UPDATE SET
+                    failures = CASE WHEN f.last_failed_at < @now - @window OR coalesce(f.locked_until <= @now, false) THEN 1 ELSE f.failures + 1 END,
+                    locked_until = CASE
+                        WHEN f.locked_until > @now THEN f.locked_until
+                        WHEN f.last_failed_at >= @now - @window AND f.locked_until IS NULL AND f.failures + 1 >= @max THEN @lockUntil END,
+                    last_failed_at = @now
+                RETURNING f.locked_until, f.failures
+                """, new { key, address, now, lockUntil = now + LockoutTime, window = LockoutTime, max = MaxFailedSignIns }, tx);
+            if (failures == MaxFailedSignIns && lockUntil is not null && user is not null) // the failure that set the lock
+                await Audit.WriteAsync(conn, tx, user.Caller, "user.locked", "user", user.Id, null, new { lockedUntil = lockUntil, clientAddress = address }, ct);
+            await conn.ExecuteAsync("DELETE FROM sign_in_failures WHERE last_failed_at < @old", new { old = now - TimeSpan.FromDays(1) }, tx);
             await tx.CommitAsync(ct);
-            throw lockUntil is DateTimeOffset l ? LockedOut(l) : refused;
+            throw lockUntil is DateTime l ? LockedOut(new DateTimeOffset(l, TimeSpan.Zero)) : refused;
         }
-        if (user.FailedSignIns > 0 || user.LockedUntil is not null || result == PasswordVerificationResult.SuccessRehashNeeded)
-        {
-            await conn.ExecuteAsync("UPDATE users SET failed_sign_ins = 0, locked_until = NULL, password_hash = @hash WHERE id = @Id",
-                new { hash = result == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(user.Username, password) : user.PasswordHash, user.Id }, tx);
-        }
+        await conn.ExecuteAsync("DELETE FROM sign_in_failures WHERE username_key = @key AND client_address = @address", new { key, address }, tx);
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+            await conn.ExecuteAsync("UPDATE users SET password_hash = @hash WHERE id = @Id", new { hash = Hasher.HashPassword(user.Username, password), user.Id }, tx);
         await tx.CommitAsync(ct);
         return new SignedIn(user.Caller, user.SecurityStamp, user.DisplayName);
     }
 
     static SignInRefused LockedOut(DateTimeOffset until) => new(new Msg(
-        $"บัญชีนี้ถูกล็อกชั่วคราวเพราะใส่รหัสผ่านผิดหลายครั้ง ลองใหม่หลัง {Thai.DateTime(until, Thai.ThaiCulture)}",
-        $"This account is locked after repeated failed sign-ins. Try again after {Thai.DateTime(until, Thai.EnglishCulture)}."), locked: true);
+        $"มีการใส่รหัสผ่านผิดหลายครั้งจากที่นี่ จึงระงับการเข้าสู่ระบบด้วยชื่อนี้ชั่วคราว ลองใหม่หลัง {Thai.DateTime(until, Thai.ThaiCulture)}",
+        $"Too many failed sign-ins with this name from here: signing in is paused. Try again after {Thai.DateTime(until, Thai.EnglishCulture)}."), locked: true);
 
     static readonly string FakeHash = Hasher.HashPassword("nobody", Guid.NewGuid().ToString());
 

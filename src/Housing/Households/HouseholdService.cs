@@ -171,6 +171,10 @@ public sealed class HouseholdService(NpgsqlDataSource db)
            AND (@text::text IS NULL OR h.head_name ILIKE '%' || @pattern || '%' OR h.citizen_id = @id OR h.house_no = @text)
         """ + "\n"; // ends in a newline, so ORDER BY can follow
 
+    /// <summary>Is this search text a whole citizen ID (13 digits, dashes and spaces aside)? Such a text must not travel in a URL.</summary>
+    public static bool IsFullCitizenId(string? q)
+        => q is not null && CitizenId.Normalize(q.Trim()) is { Length: 13 } id && !id.AsSpan().ContainsAnyExceptInRange('0', '9');
+
     /// <summary>The register within the caller's area: by subdistrict and village, and a text that matches the
     /// head's name, a whole citizen ID or a house number. IDs masked.</summary>
     public async Task<Paged<HouseholdView>> SearchAsync(Caller caller, string? subdistrictCode = null, string? q = null, int? villageNo = null,

@@ -164,7 +164,8 @@ public sealed class HouseholdApiTests(TestApp app) : IClassFixture<TestApp>
         var byName = await staff.GetFromJsonAsync<Paged<HouseholdView>>($"/api/v1/households?subdistrictCode={sub}&q={Uri.EscapeDataString("สมชาย")}");
         Assert.Equal(made.Take(3).Select(h => h.Id), byName!.Items.Select(h => h.Id));
         var id = await app.Db.ScalarAsync<string>("SELECT citizen_id FROM households WHERE id = @Id", new { made[4].Id });
-        var byId = await staff.GetFromJsonAsync<Paged<HouseholdView>>($"/api/v1/households?q={CitizenId.Format(id)}");
+        // A full ID goes in the body, never in the URL.
+        var byId = await (await staff.PostAsJsonAsync("/api/v1/households/search", new { q = CitizenId.Format(id) })).Content.ReadFromJsonAsync<Paged<HouseholdView>>();
         Assert.Equal([made[4].Id], byId!.Items.Select(h => h.Id));
         var byVillage = await staff.GetFromJsonAsync<Paged<HouseholdView>>($"/api/v1/households?subdistrictCode={sub}&villageNo=2");
         Assert.Equal(made.Where((_, i) => i % 2 == 1).Select(h => h.Id), byVillage!.Items.Select(h => h.Id));

@@ -78,6 +78,7 @@ public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : I
         ["POST /api/v1/projects/{id:long}/allocations"] = new("manage", w => $"/api/v1/projects/{w.ProjectId}/allocations", (w, _) => Json(new { householdId = w.HouseholdId, amount = 100m, workType = "repair" })),
 
         ["GET /api/v1/households"] = new("anyone", _ => "/api/v1/households?subdistrictCode=540101"),
+        ["POST /api/v1/households/search"] = new("anyone", _ => "/api/v1/households/search", (_, _) => Json(new { subdistrictCode = "540101" })),
         ["POST /api/v1/households"] = new("manage-create", _ => "/api/v1/households", (_, _) => Json(new
         {
             citizenId = Seed.NewCitizenId(), headName = "นายใหม่ ทดสอบ", houseNo = "1", villageNo = 2, subdistrictCode = "540101", members = 3, monthlyIncome = 3000m,
