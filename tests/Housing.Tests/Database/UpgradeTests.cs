@@ -20,6 +20,16 @@ public sealed class UpgradeTests
         return snapshot;
     }
 
+    /// <summary>The tables of <paramref name="before"/> as they are now. Later migrations may add tables, and each adds its row to
+    /// <c>schema_migrations</c>, whose earlier rows are then compared alone; no other row may change.</summary>
+    internal static async Task<Dictionary<string, (long Rows, string Digest)>> SnapshotOfAsync(NpgsqlConnection conn, Dictionary<string, (long Rows, string Digest)> before)
+    {
+        var now = (await SnapshotAsync(conn)).Where(t => before.ContainsKey(t.Key)).ToDictionary();
+        now["schema_migrations"] = await conn.QuerySingleAsync<(long, string)>(
+            "SELECT count(*), coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '') FROM schema_migrations r WHERE version <= 6");
+        return now;
+    }
+
     internal const string Totals = """
         SELECT p.id, c.received, c.paid, (SELECT sum(amount) FROM transfers t WHERE t.project_id = p.id) AS transfers,
                (SELECT sum(amount) FROM disbursements d WHERE d.project_id = p.id) AS payments
@@ -44,7 +54,7 @@ public sealed class UpgradeTests
 
         await HousingDatabase.MigrateAsync(owner, EmbeddedPostgres.AppRole, NullLogger.Instance);
 
-        Assert.Equal(before, await SnapshotAsync(conn));
+        Assert.Equal(before, await SnapshotOfAsync(conn, before));
         Assert.Equal(totals, await conn.QueryAsync<(long, decimal, decimal, decimal, decimal)>(Totals));
         Assert.Equal(Enumerable.Range(1, 6).Select(v => (long)v), (await conn.QueryAsync<long>("SELECT \"Version\" FROM \"VersionInfo\" WHERE \"Version\" <= 6 ORDER BY 1")));
         Assert.Equal(Migrations.Embedded().Count, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM \"VersionInfo\""));
@@ -55,7 +65,7 @@ public sealed class UpgradeTests
             """));
         // A second start changes nothing either.
         await HousingDatabase.MigrateAsync(owner, EmbeddedPostgres.AppRole, NullLogger.Instance);
-        Assert.Equal(before, await SnapshotAsync(conn));
+        Assert.Equal(before, await SnapshotOfAsync(conn, before));
     }
 
     [Fact]
@@ -85,7 +95,7 @@ public sealed class UpgradeTests
             {
                 Assert.Equal(EmbeddedPostgres.AppRole, await conn.ExecuteScalarAsync<string>("SELECT current_user"));
                 Assert.False(await DatabaseRoles.CanChangeSchemaAsync(conn));
-                Assert.Equal(before, await SnapshotAsync(conn));
+                Assert.Equal(before, await SnapshotOfAsync(conn, before));
             }
             await using (var owner = new NpgsqlConnection(database.OwnerConnectionString))
             {
