@@ -87,6 +87,7 @@ public static class Migrations
                 logger.LogInformation("Applied migration {Name}", m.Name);
                 count++;
             }
+            await Housing.Jobs.HangfireSchema.InstallAsync(conn, ct); // Hangfire's own schema, under the same lock
             var unknown = applied.Keys.Except(migrations.Select(m => m.Version)).Order().ToList();
             if (unknown.Count > 0)
                 logger.LogWarning("The database has migrations this build does not know: {Versions}. Is an older build running against a newer database?", unknown);
