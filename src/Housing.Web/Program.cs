@@ -40,6 +40,7 @@ app.MapAllocationEndpoints();
 app.MapImportEndpoints();
 app.MapRollupEndpoints();
 app.MapJobEndpoints();
+app.MapJobsDashboard();
 app.MapExportEndpoints();
 app.MapTransferEndpoints();
 app.MapDisbursementEndpoints();
