@@ -111,7 +111,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
                 if (level != Levels.Project) foreach (var r in rows) parents.TryAdd(r.Code, r.NameTh);
             }
             var homes = households ? await CountHouseholdsAsync(tx, scope, token) : 0;
-            await AuditAsync(caller, "export.rollup_workbook", new
+            await AuditAsync(caller, "export.rollup_workbook", "rollup_workbook", new
             {
                 kind = "rollup_workbook", fiscalYear, program, provinceCode = province, households,
                 rows = sheets.Sum(x => x.Rows.Count) + homes, householdRows = homes,
@@ -155,11 +155,11 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
     ];
 
     /// <summary>The audit row of an export, committed before the file is sent: a download cut short is still on record.</summary>
-    async Task AuditAsync(Caller caller, string action, object scope, CancellationToken ct)
+    async Task AuditAsync(Caller caller, string action, string kind, object scope, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await Audit.WriteAsync(conn, tx, caller, action, "export", null, null, scope, ct);
+        await Audit.WriteAsync(conn, tx, caller, action, "export", kind, null, scope, ct);
         await tx.CommitAsync(ct);
     }
 

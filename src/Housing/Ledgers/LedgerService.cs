@@ -154,7 +154,7 @@ public sealed class LedgerService(NpgsqlDataSource db)
         var report = await MonthlyAsync(caller, projectId, ct);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await Audit.WriteAsync(conn, tx, caller, "export.monthly_report", "export", null, null,
+        await Audit.WriteAsync(conn, tx, caller, "export.monthly_report", "export", "monthly_report", null,
             new { kind = "monthly_report", projectId, subdistrictCode = report.Project.SubdistrictCode, rows = report.Months.Count }, ct);
         await tx.CommitAsync(ct);
         return ($"cash-report-project-{projectId}.xlsx", MonthlyWorkbook.Write(report));

@@ -119,7 +119,8 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
     [Fact]
     public async Task A_caller_exports_only_its_area_another_province_is_a_404_and_each_export_is_audited()
     {
-        var staff = await app.ClientAsync(Role.ProvincialStaff, provinces: ["19"]);
+        var user = await app.CreateUserAsync(Role.ProvincialStaff, provinces: ["19"]);
+        var staff = await app.ClientForAsync(user.Username);
         var before = await app.Db.CountAsync("audit_log", "action = 'export.rollup_workbook'");
         var refused = await staff.GetAsync("/api/v1/exports/rollup.xlsx?fiscalYear=2565&provinceCode=54");
         Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
@@ -133,10 +134,10 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
         Assert.Equal("156,250.00", book["ประเทศ National"][2][8]);
         Assert.Equal(4 + 3, book["ครัวเรือน Households"].Count);
 
-        var audit = await app.Db.QueryAsync<(string ActorName, string Entity, string After)>(
-            "SELECT actor_name, entity, after::text FROM audit_log WHERE action = 'export.rollup_workbook' ORDER BY id DESC LIMIT 1");
+        var audit = await app.Db.QueryAsync<(string ActorName, string Entity, string EntityId, string After)>(
+            "SELECT actor_name, entity, entity_id, after::text FROM audit_log WHERE action = 'export.rollup_workbook' ORDER BY id DESC LIMIT 1");
         Assert.Equal(before + 1, await app.Db.CountAsync("audit_log", "action = 'export.rollup_workbook'"));
-        Assert.Equal("export", audit[0].Entity);
+        Assert.Equal((user.Username, "export", "rollup_workbook"), (audit[0].ActorName, audit[0].Entity, audit[0].EntityId));
         var after = System.Text.Json.JsonDocument.Parse(audit[0].After).RootElement;
         Assert.Equal(("rollup_workbook", 2565, "BPP", true), (after.GetProperty("kind").GetString(), after.GetProperty("fiscalYear").GetInt32(),
             after.GetProperty("program").GetString(), after.GetProperty("households").GetBoolean()));
