@@ -16,8 +16,13 @@ namespace Housing.Tests.Security;
 /// Malformed requests against every API endpoint the app maps (read from its endpoint metadata, so a
 /// new endpoint is fuzzed without anyone listing it): wrong types, huge and negative numbers, too many
 /// decimals, 10 MB bodies, invalid UTF-8, SQL and script fragments, Thai combining marks, impossible
-/// dates, forged ids. Whatever comes in: never a 5xx, every refusal a problem details body.
-/// The seed is fixed, so a failure is reproducible; it is printed with the request.
+/// dates, forged ids. Half the requests carry the ids of real rows (a budget, project, household,
+/// allocation, payment, milestone, photo, job run), so they get past the lookups into the handlers;
+/// callers are an admin, staff, a treasurer and two viewers. Whatever comes in: never a 5xx, every
+/// refusal a problem details body, no viewer's write accepted. Which handler each request reached is
+/// heard from routing's diagnostic events: each endpoint's handler must run on real rows at least
+/// <see cref="MinReachedPerEndpoint"/> times, most requests with real ids must reach one, and every
+/// read must answer 2xx at least once. The seed is fixed, so a failure is reproducible; it is printed with the request.
 /// </summary>
 public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFixture<TestApp>
 {
