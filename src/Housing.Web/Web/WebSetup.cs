@@ -184,6 +184,7 @@ public static class WebSetup
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.Use(Claims.EndStaleSessionsAsync);
         app.UseCookieApiAntiforgery();
         app.UseAuthorization();
         app.UseAntiforgery();

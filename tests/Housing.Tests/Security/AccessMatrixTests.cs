@@ -17,7 +17,7 @@ namespace Housing.Tests.Security;
 /// the code under test. A refused request must change no row; an answer to someone outside the area
 /// must not contain the world's names.
 /// </summary>
-public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : IClassFixture<TestApp>
+public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper output) : IClassFixture<TestApp>
 {
     const string Marker = "นางลับเฉพาะ ทดสอบสิทธิ์";
     const string ProjectMarker = "โครงการลับ ตำบลในเวียง";
