@@ -58,11 +58,11 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
                 };
                 return vp;
             case HousingException h:
-                var status = h switch { NotFound => 404, Forbidden => 403, Conflict => 409, SignInRefused => 401, _ => 400 };
+                var status = h switch { NotFound => 404, Forbidden => 403, Conflict => 409, SignInRefused => 401, TooManyRequests => 429, _ => 400 };
                 var p = new ProblemDetails
                 {
                     Status = status,
-                    Title = status switch { 404 => "Not found", 403 => "Forbidden", 409 => "Conflict", 401 => "Unauthorized", _ => "Bad request" },
+                    Title = status switch { 404 => "Not found", 403 => "Forbidden", 409 => "Conflict", 401 => "Unauthorized", 429 => "Too many requests", _ => "Bad request" },
                     Detail = h.Text.For(culture),
                 };
                 if (h is SignInRefused { Locked: true }) p.Extensions["locked"] = true;

@@ -11,12 +11,12 @@ namespace Housing.Imports;
 /// shared string table, numbers as numbers): the tests and the benchmark import such files.</summary>
 public static class ImportTemplate
 {
-    static string Header(HouseholdImportService.Column c, bool english) => english ? c.Header.En : c.Header.Th;
+    static string Header(ImportRows.Column c, bool english) => english ? c.Header.En : c.Header.Th;
 
     public static void WriteCsv(Stream output, bool english, IEnumerable<object?[]>? rows = null)
     {
         using var w = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 1 << 16, leaveOpen: true);
-        w.Write(string.Join(',', HouseholdImportService.Columns.Select(c => Quote(Header(c, english)))));
+        w.Write(string.Join(',', ImportRows.Columns.Select(c => Quote(Header(c, english)))));
         w.Write("\r\n");
         foreach (var row in rows ?? [])
         {
@@ -54,11 +54,11 @@ public static class ImportTemplate
         {
             w.WriteStartElement(new Worksheet());
             w.WriteStartElement(new Columns());
-            for (var i = 0; i < HouseholdImportService.Columns.Length; i++)
+            for (var i = 0; i < ImportRows.Columns.Length; i++)
                 w.WriteElement(new Column { Min = (uint)i + 1, Max = (uint)i + 1, Width = i == 8 ? 40 : 22, CustomWidth = true });
             w.WriteEndElement();
             w.WriteStartElement(new SheetData());
-            WriteRow(w, 1, HouseholdImportService.Columns.Select(c => (object?)Header(c, english)).ToArray(), Shared);
+            WriteRow(w, 1, ImportRows.Columns.Select(c => (object?)Header(c, english)).ToArray(), Shared);
             var n = 1;
             foreach (var row in rows ?? []) WriteRow(w, ++n, row, Shared);
             w.WriteEndElement();
@@ -72,7 +72,7 @@ public static class ImportTemplate
             w.WriteStartElement(new SheetData());
             WriteRow(w, 1, [english ? "Column" : "คอลัมน์", english ? "Required" : "จำเป็น", english ? "What to enter" : "สิ่งที่ต้องกรอก"], Shared);
             var n = 1;
-            foreach (var c in HouseholdImportService.Columns)
+            foreach (var c in ImportRows.Columns)
                 WriteRow(w, ++n, [Header(c, english), c.Required ? (english ? "yes" : "ใช่") : "", english ? c.Help.En : c.Help.Th], Shared);
             WriteRow(w, n + 2, [english ? "Only the first sheet is imported. The header row may be in Thai or English."
                 : "ระบบนำเข้าเฉพาะแผ่นงานแรก หัวตารางเป็นภาษาไทยหรืออังกฤษก็ได้"], Shared);
