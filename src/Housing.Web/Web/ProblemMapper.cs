@@ -62,7 +62,7 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
                 };
                 return vp;
             case HousingException h:
-                var status = h switch { NotFound => 404, Forbidden => 403, Conflict => 409, SignInRefused => 401, _ => 400 };
+                var status = h switch { NotFound => 404, Forbidden => 403, Conflict => 409, SignInRefused => 401, TooManyRequests => 429, _ => 400 };
                 var p = new ProblemDetails { Status = status, Title = ProblemTitles.For(status, culture), Detail = h.Text.For(culture) };
                 if (h is SignInRefused { Locked: true }) p.Extensions["locked"] = true;
                 foreach (var (k, val) in h.Extensions) p.Extensions[k] = val;

@@ -13,7 +13,7 @@ public static class ImportTemplate
     public static void WriteCsv(Stream output, bool english, IEnumerable<object?[]>? rows = null)
     {
         using var w = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 1 << 16, leaveOpen: true);
-        w.Write(string.Join(',', HouseholdImportService.Columns.Select(c => Quote(Header(c, english)))));
+        w.Write(string.Join(',', ImportRows.Columns.Select(c => Quote(Header(c, english)))));
         w.Write("\r\n");
         foreach (var row in rows ?? [])
         {
@@ -38,7 +38,7 @@ public static class ImportTemplate
     public static void WriteXlsx(Stream output, bool english, IEnumerable<object?[]>? rows = null)
     {
         using var wb = Exports.Report.NewWorkbook();
-        var columns = HouseholdImportService.Columns;
+        var columns = ImportRows.Columns;
         var data = wb.AddWorksheet(english ? "Households" : "ครัวเรือน");
         for (var i = 0; i < columns.Length; i++)
         {
