@@ -73,7 +73,8 @@ public sealed partial class UserService
         var v = new Validator();
         CheckPassword(v, cmd.NewPassword, user.Username, "newPassword");
         v.ThrowIfInvalid();
-        await NewPasswordAsync(conn, tx, caller, user, cmd.NewPassword!, "user.set_password", ct);
+        await NewPasswordAsync(conn, tx, user, cmd.NewPassword!);
+        await Audit.WriteAsync(conn, tx, caller, "user.set_password", "user", user.Id, null, PasswordChanged(user), ct);
         await tx.CommitAsync(ct);
     }
 
@@ -92,18 +93,18 @@ public sealed partial class UserService
         if (current && cmd.NewPassword == cmd.CurrentPassword)
             v.Add("newPassword", "รหัสผ่านใหม่ต้องไม่ซ้ำกับรหัสผ่านเดิม", "The new password must differ from the current one.");
         v.ThrowIfInvalid();
-        await NewPasswordAsync(conn, tx, caller, user, cmd.NewPassword!, "user.change_password", ct);
+        await NewPasswordAsync(conn, tx, user, cmd.NewPassword!);
+        await Audit.WriteAsync(conn, tx, caller, "user.change_password", "user", user.Id, null, PasswordChanged(user), ct);
         await tx.CommitAsync(ct);
     }
 
-    async Task NewPasswordAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Caller caller, UserRow user, string password, string action, CancellationToken ct)
-    {
-        await conn.ExecuteAsync("""
+    static Task NewPasswordAsync(NpgsqlConnection conn, NpgsqlTransaction tx, UserRow user, string password)
+        => conn.ExecuteAsync("""
             UPDATE users SET password_hash = @hash, security_stamp = gen_random_uuid(), failed_sign_ins = 0, locked_until = NULL WHERE id = @Id
             """, new { hash = Hasher.HashPassword(user.Username, password), user.Id }, tx);
-        // Never the hash: the log says that the password changed, and that the sessions ended.
-        await Audit.WriteAsync(conn, tx, caller, action, "user", user.Id, null, new { username = user.Username, password = "changed", sessionsEnded = true }, ct);
-    }
+
+    /// <summary>Never the hash: the log says that the password changed, and that the sessions ended.</summary>
+    static object PasswordChanged(UserRow user) => new { username = user.Username, password = "changed", sessionsEnded = true };
 
     /// <summary>At least one active administrator stays (under the lock taken in <see cref="UpdateAsync"/>, so two
     /// admins demoting each other at once cannot both succeed: the second sees the first's change).</summary>
