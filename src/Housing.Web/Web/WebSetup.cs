@@ -85,7 +85,11 @@ public static class WebSetup
                 o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
                 o.Events.OnValidatePrincipal = Claims.ValidateCookieAsync;
             })
-            .AddBearerToken(o => o.BearerTokenExpiration = tokenLifetime);
+            .AddBearerToken(o =>
+            {
+                o.BearerTokenExpiration = tokenLifetime;
+                o.Events.OnMessageReceived = Claims.ValidateBearerAsync; // every request re-checks the user (Claims.cs)
+            });
         services.AddAuthorization(o => o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(SmartScheme).RequireAuthenticatedUser().Build());
 
         // Sign-in and token requests per client address and minute: slows password guessing across many accounts
@@ -184,7 +188,6 @@ public static class WebSetup
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();
-        app.Use(Claims.EndStaleSessionsAsync);
         app.UseCookieApiAntiforgery();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -7,12 +7,12 @@ namespace Housing.Access;
 public sealed record CreateUser(string? Username, string? Password, string? Role, string[]? ProvinceCodes, string[]? SubdistrictCodes, string? DisplayName = null);
 
 public sealed record UserView(long Id, string Username, string Role, string? DisplayName, string[] ProvinceCodes, string[] SubdistrictCodes,
-    bool IsActive, DateTime? LockedUntil, DateTime CreatedAt);
+    bool IsActive, DateTime? LockedUntil, DateTime CreatedAt, DateTime? LastSignInAt = null);
 
 /// <summary>What a successful sign-in yields: the caller and its security stamp (to invalidate old cookies).</summary>
 public sealed record SignedIn(Caller Caller, Guid SecurityStamp, string? DisplayName);
 
-public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
+public sealed partial class UserService(NpgsqlDataSource db, TimeProvider clock)
 {
     public const int MaxFailedSignIns = 5;
     public static readonly TimeSpan LockoutTime = TimeSpan.FromMinutes(15);
@@ -35,7 +35,8 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         public DateTime? LockedUntil { get; init; }
         public Guid SecurityStamp { get; init; }
         public DateTime CreatedAt { get; init; }
-        public UserView View => new(Id, Username, Role, DisplayName, ProvinceCodes, SubdistrictCodes, IsActive, LockedUntil, CreatedAt);
+        public DateTime? LastSignInAt { get; init; }
+        public UserView View => new(Id, Username, Role, DisplayName, ProvinceCodes, SubdistrictCodes, IsActive, LockedUntil, CreatedAt, LastSignInAt);
         public Caller Caller => new(Id, Username, Enum.Parse<Role>(Role), ProvinceCodes, SubdistrictCodes);
     }
 
@@ -52,19 +53,10 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         // OfType drops JSON nulls inside the lists ("provinceCodes": [null]).
         var provinces = (cmd.ProvinceCodes ?? []).OfType<string>().Select(c => c.Trim()).Distinct().ToArray();
         var subdistricts = (cmd.SubdistrictCodes ?? []).OfType<string>().Select(c => c.Trim()).Distinct().ToArray();
-        if (ok && role == Role.ProvincialStaff)
-            v.Check(provinces.Length > 0, "provinceCodes", "เจ้าหน้าที่จังหวัดต้องมีจังหวัดอย่างน้อยหนึ่งจังหวัด", "Provincial staff need at least one province.");
-        if (ok && role == Role.Treasurer)
-            v.Check(subdistricts.Length > 0, "subdistrictCodes", "เหรัญญิกต้องมีตำบลอย่างน้อยหนึ่งตำบล", "A treasurer needs at least one subdistrict.");
         v.Optional(cmd.DisplayName, "displayName", "ชื่อที่แสดง", "The display name", 200);
 
         await using var conn = await db.OpenConnectionAsync(ct);
-        var knownProvinces = await conn.QueryAsync<string>("SELECT code FROM provinces WHERE code = ANY(@provinces)", new { provinces });
-        var unknownP = provinces.Except(knownProvinces).ToList();
-        v.Check(unknownP.Count == 0, "provinceCodes", $"ไม่พบรหัสจังหวัด {string.Join(", ", unknownP)}", $"Unknown province codes: {string.Join(", ", unknownP)}.");
-        var knownS = await conn.QueryAsync<string>("SELECT code FROM subdistricts WHERE code = ANY(@subdistricts)", new { subdistricts });
-        var unknownS = subdistricts.Except(knownS).ToList();
-        v.Check(unknownS.Count == 0, "subdistrictCodes", $"ไม่พบรหัสตำบล {string.Join(", ", unknownS)}", $"Unknown subdistrict codes: {string.Join(", ", unknownS)}.");
+        await CheckAreaAsync(conn, null, v, ok ? role.ToString() : "", provinces, subdistricts);
         v.ThrowIfInvalid();
 
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -84,16 +76,16 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         return row.View;
     }
 
-    static void CheckPassword(Validator v, string? password, string username)
+    static void CheckPassword(Validator v, string? password, string username, string field = "password")
     {
         if (string.IsNullOrEmpty(password) || password.Length < MinPasswordLength)
-            v.Add("password", $"รหัสผ่านต้องยาวอย่างน้อย {MinPasswordLength} ตัวอักษร", $"The password must be at least {MinPasswordLength} characters long.");
+            v.Add(field, $"รหัสผ่านต้องยาวอย่างน้อย {MinPasswordLength} ตัวอักษร", $"The password must be at least {MinPasswordLength} characters long.");
         else if (password.Length > 200)
-            v.Add("password", "รหัสผ่านยาวเกิน 200 ตัวอักษร", "The password is longer than 200 characters.");
+            v.Add(field, "รหัสผ่านยาวเกิน 200 ตัวอักษร", "The password is longer than 200 characters.");
         else if (password.Contains(username, StringComparison.OrdinalIgnoreCase) && username.Length > 0)
-            v.Add("password", "รหัสผ่านต้องไม่มีชื่อผู้ใช้อยู่ในนั้น", "The password must not contain the username.");
+            v.Add(field, "รหัสผ่านต้องไม่มีชื่อผู้ใช้อยู่ในนั้น", "The password must not contain the username.");
         else if (password.Distinct().Count() < 4)
-            v.Add("password", "รหัสผ่านต้องมีตัวอักษรต่างกันอย่างน้อย 4 ตัว", "The password must use at least 4 different characters.");
+            v.Add(field, "รหัสผ่านต้องมีตัวอักษรต่างกันอย่างน้อย 4 ตัว", "The password must use at least 4 different characters.");
     }
 
     public async Task<IReadOnlyList<UserView>> ListAsync(Caller caller, CancellationToken ct = default)
@@ -149,6 +141,7 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         await conn.ExecuteAsync("DELETE FROM sign_in_failures WHERE username_key = @key AND client_address = @address", new { key, address }, tx);
         if (result == PasswordVerificationResult.SuccessRehashNeeded)
             await conn.ExecuteAsync("UPDATE users SET password_hash = @hash WHERE id = @Id", new { hash = Hasher.HashPassword(user.Username, password), user.Id }, tx);
+        await conn.ExecuteAsync("UPDATE users SET last_sign_in_at = now() WHERE id = @Id", new { user.Id }, tx);
         await tx.CommitAsync(ct);
         return new SignedIn(user.Caller, user.SecurityStamp, user.DisplayName);
     }
@@ -159,13 +152,15 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
 
     static readonly string FakeHash = Hasher.HashPassword("nobody", Guid.NewGuid().ToString());
 
-    /// <summary>Is this user still active with this security stamp? Cookies are re-checked against it every few minutes;
-    /// bearer tokens are not (they live an hour at most).</summary>
+    /// <summary>Is this user still active with this security stamp? Asked on every authenticated request, cookie or
+    /// bearer token, so a change of role, area, activity or password ends the user's sessions on every instance at
+    /// once. One primary-key lookup answered from the index (0011), prepared, on a pooled connection.</summary>
     public async Task<bool> IsCurrentAsync(long userId, Guid stamp, CancellationToken ct = default)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = @userId AND security_stamp = @stamp AND is_active)", new { userId, stamp });
+        await using var cmd = db.CreateCommand("SELECT security_stamp = $2 AND is_active FROM users WHERE id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = userId });
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = stamp });
+        return await cmd.ExecuteScalarAsync(ct) is true;
     }
 
     /// <summary>First start: with no user at all, creates <c>admin</c> with the configured password.</summary>

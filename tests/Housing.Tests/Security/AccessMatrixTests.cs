@@ -50,7 +50,7 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
     static Dictionary<Caller, Expect> Map(Caller[] allowed, Caller[] forbidden, Expect outside = Expect.Hidden)
         => Enum.GetValues<Caller>().ToDictionary(c => c, c => allowed.Contains(c) ? Expect.Allowed : forbidden.Contains(c) ? Expect.Forbidden : outside);
 
-    sealed record World(long BudgetId, long ProjectId, long HouseholdId, long AllocationId, long DisbursementId, long MilestoneId, long PhotoId, int Year);
+    sealed record World(long BudgetId, long ProjectId, long HouseholdId, long AllocationId, long DisbursementId, long MilestoneId, long PhotoId, int Year, long UserId = 0);
 
     sealed record Rule(string Capability, Func<World, string> Path, Func<World, Caller, HttpContent?>? Body = null);
 
@@ -64,6 +64,10 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         ["POST /api/v1/auth/token"] = new("sign-in", _ => "/api/v1/auth/token", (_, _) => Json(new { username = "nobody", password = "wrong-password" })),
         ["GET /api/v1/users"] = new("admin", _ => "/api/v1/users"),
         ["POST /api/v1/users"] = new("admin", _ => "/api/v1/users", (_, c) => Json(new { username = $"matrix.{c}".ToLowerInvariant(), password = "a-long-secret-2565", role = "Viewer" })),
+        ["PATCH /api/v1/users/{id:long}"] = new("admin", w => $"/api/v1/users/{w.UserId}", (_, _) => Json(new { displayName = "ตรวจสอบสิทธิ์" })),
+        ["POST /api/v1/users/{id:long}/password"] = new("admin", w => $"/api/v1/users/{w.UserId}/password", (_, _) => Json(new { newPassword = "matrix-secret-2565" })),
+        // A wrong current password: a 400 for everyone signed in, so no caller's own sessions end mid-test.
+        ["POST /api/v1/auth/password"] = new("anyone", _ => "/api/v1/auth/password", (_, _) => Json(new { currentPassword = "not-the-password", newPassword = "matrix-secret-2565" })),
         ["GET /api/v1/audit"] = new("admin", _ => "/api/v1/audit"),
         ["GET /api/v1/provinces"] = new("anyone", _ => "/api/v1/provinces"),
         ["GET /api/v1/provinces/{code}/districts"] = new("anyone", _ => "/api/v1/provinces/54/districts"),
@@ -149,7 +153,7 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         Assert.True(photoResponse.IsSuccessStatusCode, await photoResponse.Content.ReadAsStringAsync());
         var photo = await photoResponse.Content.ReadFromJsonAsync<JsonElement>();
         return new World(budget.Id, project.Id, household.Id, allocation.Id, pay.GetProperty("id").GetInt64(), milestone.GetProperty("id").GetInt64(),
-            photo.GetProperty("id").GetInt64(), year);
+            photo.GetProperty("id").GetInt64(), year, (await app.CreateUserAsync(Role.Viewer)).UserId);
     }
 
     const string RowCounts = """
