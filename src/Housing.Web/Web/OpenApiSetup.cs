@@ -17,6 +17,9 @@ public static class OpenApiSetup
     {
         ["POST /api/v1/auth/token"] = "Sign in: a bearer token for a username and password",
         ["POST /api/v1/users"] = "Create a user (Admin)",
+        ["PATCH /api/v1/users/{id}"] = "Change a user's role, area, name or activity (Admin); their sessions end at once",
+        ["POST /api/v1/users/{id}/password"] = "Set a user's new password (Admin); their sessions end",
+        ["POST /api/v1/auth/password"] = "Change your own password; every session of yours ends",
         ["GET /api/v1/users"] = "List users (Admin)",
         ["GET /api/v1/audit"] = "Search the audit log (Admin)",
         ["GET /api/v1/provinces"] = "List provinces",

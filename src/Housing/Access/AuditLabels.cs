@@ -35,6 +35,10 @@ public static partial class AuditLabels
         ["milestone.record"] = new("บันทึกความคืบหน้าการก่อสร้าง", "Record construction progress"),
         ["milestone.photo"] = new("แนบรูปถ่ายความคืบหน้า", "Attach a progress photo"),
         ["job.request"] = new("สั่งงานเบื้องหลัง", "Request a background job"),
+        ["job.join"] = new("ขอคำนวณซ้ำระหว่างที่งานเดิมรออยู่ (รวมกับงานเดิม)", "Ask for a run already waiting (joined it)"),
+        ["household.registered_elsewhere"] = new("ลงทะเบียนซ้ำกับครัวเรือนในพื้นที่อื่น (ปฏิเสธ)", "Refused: citizen ID registered in another area"),
+        ["export.rollup_workbook"] = new("ส่งออกสรุปผลเป็น Excel", "Export the rollup workbook"),
+        ["export.monthly_report"] = new("ส่งออกรายงานประจำเดือนเป็น Excel", "Export the monthly report"),
     };
 
     /// <summary>What an entry is about (the audit log's entity), and the prefixes of the actions that group the
@@ -52,6 +56,7 @@ public static partial class AuditLabels
         ["milestone_photo"] = new("รูปถ่ายความคืบหน้า", "Progress photo"),
         ["job_run"] = new("งานเบื้องหลัง", "Background job"),
         ["job"] = new("งานเบื้องหลัง", "Background job"), // the actions' prefix ("job.request")
+        ["export"] = new("การส่งออกข้อมูล", "Export"),
     };
 
     static readonly Dictionary<string, Msg> Fields = new()

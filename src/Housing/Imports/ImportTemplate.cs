@@ -8,7 +8,7 @@ namespace Housing.Imports;
 /// shared string table, numbers as numbers): the tests and the benchmark import such files.</summary>
 public static class ImportTemplate
 {
-    static string Header(HouseholdImportService.Column c, bool english) => english ? c.Header.En : c.Header.Th;
+    static string Header(ImportRows.Column c, bool english) => english ? c.Header.En : c.Header.Th;
 
     public static void WriteCsv(Stream output, bool english, IEnumerable<object?[]>? rows = null)
     {

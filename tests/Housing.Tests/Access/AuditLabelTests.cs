@@ -26,7 +26,8 @@ public sealed class AuditLabelTests(TestApp app) : IClassFixture<TestApp>
         foreach (var file in files)
         {
             var text = File.ReadAllText(file);
-            foreach (Match m in Regex.Matches(text, @"Audit\.WriteAsync\([^;]*?""([a-z_]+\.[a-z_]+)""")) found.Add(m.Groups[1].Value);
+            foreach (Match m in Regex.Matches(text, @"Audit(?:\.Write|)Async\([^;]*?""([a-z_]+\.[a-z_]+)""")) found.Add(m.Groups[1].Value);
+            foreach (Match m in Regex.Matches(text, @"AuditAction\s*=\s*""([a-z_]+\.[a-z_]+)""")) found.Add(m.Groups[1].Value);
             foreach (Match m in Regex.Matches(text, @"INSERT INTO audit_log[^;]*?'([a-z_]+\.[a-z_]+)'", RegexOptions.IgnoreCase)) found.Add(m.Groups[1].Value);
         }
         return found;

@@ -19,14 +19,14 @@ public sealed class ImportTemplateTests
         var books = await LibreOffice.ReadAsync(new Dictionary<string, byte[]> { ["th"] = Xlsx(false, [row]), ["en"] = Xlsx(true) });
 
         var th = books["th"]["ครัวเรือน"];
-        Assert.Equal(HouseholdImportService.Columns.Select(c => c.Header.Th), th[0].Take(HouseholdImportService.Columns.Length));
+        Assert.Equal(ImportRows.Columns.Select(c => c.Header.Th), th[0].Take(ImportRows.Columns.Length));
         // 13 digits stay 13 digits (not 3.1006E+12), and "0012" keeps its zeros.
         Assert.Equal(["3100600123459", "นาง สมศรี ใจดี", "0012", "3", "540101", "4", "3500"], th[1][..7]);
         var help = books["th"]["คำอธิบาย"];
         Assert.Equal(["คอลัมน์", "จำเป็น", "สิ่งที่ต้องกรอก"], help[0][..3]);
         Assert.Equal(["เลขประจำตัวประชาชน", "ใช่", "ของหัวหน้าครัวเรือน 13 หลัก"], help[1][..3]);
 
-        Assert.Equal(HouseholdImportService.Columns.Select(c => c.Header.En), books["en"]["Households"][0].Take(HouseholdImportService.Columns.Length));
+        Assert.Equal(ImportRows.Columns.Select(c => c.Header.En), books["en"]["Households"][0].Take(ImportRows.Columns.Length));
         Assert.Equal(["Column", "Required", "What to enter"], books["en"]["Help"][0][..3]);
     }
 }

@@ -15,7 +15,9 @@ namespace Housing.Tests.Security;
 /// </summary>
 public sealed partial class AccessMatrixTests
 {
-    sealed record PageRule(string Capability, Func<PageWorld, string> Path, Func<PageWorld, Caller, Dictionary<string, string>> Form, bool Upload = false);
+    /// <summary><paramref name="Read"/>: a post that changes nothing (a search sent by POST to keep full citizen IDs out of URLs, a picker
+    /// filling its next list, a refused own-password change): done when the page answers, 200 or 400 for its form.</summary>
+    sealed record PageRule(string Capability, Func<PageWorld, string> Path, Func<PageWorld, Caller, Dictionary<string, string>> Form, bool Upload = false, bool Read = false);
 
     sealed record PageWorld(World W, long FreeHouseholdId, long CancellableId);
 
@@ -27,12 +29,20 @@ public sealed partial class AccessMatrixTests
         ["POST /Access/SignIn"] = new("sign-in", _ => "/Access/SignIn", (_, _) => F(("username", "nobody"), ("password", "wrong-password"))),
         ["POST /Access/SignOut"] = new("anyone", _ => "/Access/SignOut", (_, _) => F()),
         ["POST /Culture"] = new("anyone", _ => "/Culture", (_, _) => F(("lang", "en"), ("returnUrl", "/"))),
-        ["POST /Access/Users"] = new("admin", _ => "/Access/Users", (_, c) => F(("Input.Username", $"page.{c}".ToLowerInvariant()), ("Input.Password", "a-long-secret-2565"), ("Input.Role", "Viewer"))),
+        ["POST /Access/Users"] = new("admin", _ => "/Access/Users", (_, c) => F(("Input.Username", $"page.{c}".ToLowerInvariant()), ("Input.Password", "a-long-secret-2565"), ("Input.Area.Role", "Viewer"))),
+        ["POST /Access/Users?handler=Pick"] = new("admin", _ => "/Access/Users", (_, _) => F(("Input.Area.Role", "Treasurer"), ("Input.Area.PickProvince", "54")), Read: true),
+        ["POST /Access/UserEdit"] = new("admin", p => $"/Access/Users/{p.W.UserId}", (_, c) => F(("Input.DisplayName", $"ผู้ดู {c}"), ("Input.IsActive", "true"), ("Input.Area.Role", "Viewer"))),
+        ["POST /Access/UserEdit?handler=Password"] = new("admin", p => $"/Access/Users/{p.W.UserId}", (_, _) => F(("Input.NewPassword", "matrix-page-secret-2565"))),
+        ["POST /Access/UserEdit?handler=Pick"] = new("admin", p => $"/Access/Users/{p.W.UserId}", (_, _) => F(("Input.Area.Role", "Treasurer")), Read: true),
+        // Anyone may change their own password; a wrong current one keeps the caller's session for the posts after it.
+        ["POST /Access/Password"] = new("anyone", _ => "/Access/Password", (_, _) => F(("currentPassword", "not-the-password"), ("newPassword", "another-secret-2565"),
+            ("confirmPassword", "another-secret-2565")), Read: true),
         ["POST /Budgets/Index"] = new("manage-create", _ => "/Budgets", (p, _) => F(("Input.Program", "BMK"), ("Input.FiscalYear", p.W.Year), ("Input.ProvinceCode", "54"),
             ("Input.TargetHouseholds", 10), ("Input.Amount", 100000))),
         ["POST /Budgets/Budget"] = new("manage-province", p => $"/Budgets/{p.W.BudgetId}", (_, _) => F(("Input.SubdistrictCode", "540102"), ("Input.Name", "โครงการหน้าเว็บ"),
             ("Input.TargetHouseholds", 1), ("Input.Amount", 1000))),
         ["POST /Budgets/Project"] = new("manage", p => $"/Projects/{p.W.ProjectId}", (p, _) => F(("Input.HouseholdId", p.FreeHouseholdId), ("Input.Amount", 100), ("Input.WorkType", "repair"))),
+        ["POST /Households/Index"] = new("anyone", _ => "/Households", (_, _) => F(("Q", "นาย")), Read: true),
         ["POST /Households/New"] = new("manage-create", _ => "/Households/New", (_, _) => F(("Input.CitizenId", Seed.NewCitizenId()), ("Input.HeadName", "นายหน้าเว็บ ทดสอบ"),
             ("Input.HouseNo", "7"), ("Input.VillageNo", 2), ("Input.SubdistrictCode", "540101"), ("Input.Members", 3), ("Input.MonthlyIncome", 3000))),
         ["POST /Imports/Index"] = new("manage-import", _ => "/Imports", (_, _) => F(), Upload: true),
@@ -152,7 +162,7 @@ public sealed partial class AccessMatrixTests
             if (expect == Expect.Allowed)
             {
                 // Done: a redirect after the write, or the import's page of results with its rows written.
-                if (status is 302 or 303 || status == 200 && changed) succeeded.Add(key);
+                if (status is 302 or 303 || status == 200 && changed || rule.Read && status is 200 or 400) succeeded.Add(key);
                 else if (status is 401 or 403 or 404 or >= 500) failures.Add($"{key} as {caller}: allowed, got {status}");
             }
             else

@@ -28,6 +28,8 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
 {
     const int Seed = 2565;
     const int Requests = 10_000;
+    /// <summary>Reads sent as POST so that what they search for (a full citizen ID) stays out of URLs and logs.</summary>
+    static readonly HashSet<string> ReadsByPost = ["POST /api/v1/households/search"];
 
     static readonly string[] Strings =
     [
@@ -137,7 +139,7 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
             if (real && hits.Matched is { } matched && matched != key) failures.Add($"{description} reached {matched}, not its own endpoint");
             if (hits.Matched is not null && HandlerHits.ReachedHandler(status, body)) reached[(key, real)] = reached.GetValueOrDefault((key, real)) + 1;
             if (status is >= 200 and < 300) successes.Add(key);
-            if (viewers.Contains(client) && method != "GET" && status is >= 200 and < 300) failures.Add($"{description}: a viewer's write was accepted ({status})");
+            if (viewers.Contains(client) && method != "GET" && !ReadsByPost.Contains(key) && status is >= 200 and < 300) failures.Add($"{description}: a viewer's write was accepted ({status})");
         }
         output.WriteLine(string.Join("\n", time.OrderByDescending(t => t.Value).Take(12).Select(t => $"{t.Key}: {t.Value:F0} ms")));
         var realRequests = Requests / 2.0;
