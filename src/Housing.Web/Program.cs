@@ -40,6 +40,7 @@ app.MapAllocationEndpoints();
 app.MapImportEndpoints();
 app.MapRollupEndpoints();
 app.MapJobEndpoints();
+app.MapJobsDashboard();
 app.MapExportEndpoints();
 app.MapTransferEndpoints();
 app.MapDisbursementEndpoints();
@@ -48,7 +49,13 @@ app.MapMilestoneEndpoints();
 Housing.Web.Mankong.MankongEndpoints.MapMankongEndpoints(app);
 app.MapRazorPages();
 
-await app.RunAsync();
+try { await app.RunAsync(); }
+catch (Housing.Database.StartupRefused refused)
+{
+    // A setting the app cannot start with: one line naming it and the rule, and a failing exit code.
+    Console.Error.WriteLine(refused.Message);
+    return 1;
+}
 return 0;
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>

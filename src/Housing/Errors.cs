@@ -45,6 +45,9 @@ public sealed class Conflict(Msg message) : HousingException(message)
     public Conflict(string th, string en) : this(new Msg(th, en)) { }
 }
 
+/// <summary>429: the same kind of refusal repeated too often by one user (e.g. probing citizen IDs); try again later.</summary>
+public sealed class TooManyRequests(Msg message) : HousingException(message);
+
 /// <summary>401 on sign-in: wrong name or password, or the account is locked.</summary>
 public sealed class SignInRefused(Msg message, bool locked) : HousingException(message)
 {

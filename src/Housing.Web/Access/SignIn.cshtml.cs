@@ -23,7 +23,7 @@ public sealed class SignInModel(UserService users) : PageModel
         ReturnUrl = Url.IsLocalUrl(returnUrl) ? returnUrl : "/";
         try
         {
-            var signedIn = await users.SignInAsync(username, password, ct);
+            var signedIn = await users.SignInAsync(username, password, HttpContext.Connection.RemoteIpAddress?.ToString(), ct);
             await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
                 Claims.Principal(signedIn, CookieAuthenticationDefaults.AuthenticationScheme), new AuthenticationProperties { IsPersistent = false });
             return LocalRedirect(ReturnUrl);

@@ -15,12 +15,28 @@ public sealed class RegisterModel(HouseholdService households) : PageModel
     public Paged<HouseholdView> Result { get; private set; } = new([], 1, PageSize, 0);
     public bool CanRegister { get; private set; }
 
+    public string? Error { get; private set; }
+
+    /// <summary>Links from other pages (a subdistrict, a name) may still search by GET; a full citizen ID may not, as it
+    /// would sit in the URL, the history and the access logs: the form sends it by POST.</summary>
     public async Task OnGetAsync(CancellationToken ct)
+    {
+        if (HouseholdService.IsFullCitizenId(Q))
+        {
+            Error = Lang.T("ค้นหาด้วยเลขประจำตัวประชาชนเต็มได้จากช่องค้นหาเท่านั้น", "Search by a full citizen ID with the search box only.");
+            Q = null;
+            CanRegister = User.ToCaller().CanManageSomewhere;
+            return;
+        }
+        await SearchAsync(ct);
+    }
+
+    public Task OnPostAsync(CancellationToken ct) => SearchAsync(ct);
+
+    async Task SearchAsync(CancellationToken ct)
     {
         var caller = User.ToCaller();
         CanRegister = caller.CanManageSomewhere;
         Result = await households.SearchAsync(caller, SubdistrictCode, Q, VillageNo, PageNumber, PageSize, ct);
     }
-
-    public string PageLink(int page) => $"/Households?q={Uri.EscapeDataString(Q ?? "")}&subdistrictCode={SubdistrictCode}&villageNo={VillageNo}&p={page}";
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Housing.Imports;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Housing.Web.Imports;
 
@@ -11,7 +12,10 @@ public static class ImportEndpoints
     {
         var api = app.MapGroup("/api/v1").WithTags("Imports");
         // No antiforgery token: API clients send a bearer token, and the SameSite=Lax cookie is not sent on a cross-site POST.
-        api.MapPost("/households/import", ImportAsync).DisableAntiforgery();
+        // The same cap as the page's (ImportLimits.MaxUploadBytes); the service checks the file against it again.
+        api.MapPost("/households/import", ImportAsync).DisableAntiforgery()
+            .WithMetadata(new RequestSizeLimitAttribute(ImportLimits.MaxRequestBytes))
+            .WithFormOptions(multipartBodyLengthLimit: ImportLimits.MaxRequestBytes);
         api.MapGet("/households/import/template.xlsx", (string? lang) => Template(lang, xlsx: true));
         api.MapGet("/households/import/template.csv", (string? lang) => Template(lang, xlsx: false));
     }
@@ -20,6 +24,7 @@ public static class ImportEndpoints
     {
         if (file is null || file.Length == 0)
             throw ValidationFailed.One("file", "กรุณาเลือกไฟล์ .csv หรือ .xlsx", "Choose a .csv or .xlsx file.");
+        if (file.Length > ImportLimits.MaxUploadBytes) throw ImportLimits.TooBig();
         await using var stream = file.OpenReadStream();
         var result = await imports.ImportAsync(http.User.ToCaller(), stream, file.FileName, ct);
         return result.Ok ? TypedResults.Ok(new ImportedBody(result.Imported)) : Problem(result, CultureInfo.CurrentUICulture);

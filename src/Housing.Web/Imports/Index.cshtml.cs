@@ -4,8 +4,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace Housing.Web.Imports;
 
 /// <summary>Bulk registration from the office's sheet: all rows or none, with the list of what to fix.</summary>
-[RequestSizeLimit(100 * 1024 * 1024)]
-[RequestFormLimits(MultipartBodyLengthLimit = 100 * 1024 * 1024)]
+[RequestSizeLimit(ImportLimits.MaxRequestBytes)]
+[RequestFormLimits(MultipartBodyLengthLimit = ImportLimits.MaxRequestBytes)]
 public sealed class ImportModel(HouseholdImportService imports) : FormPage
 {
     public ImportResult? Result { get; private set; }
@@ -23,6 +23,7 @@ public sealed class ImportModel(HouseholdImportService imports) : FormPage
         {
             if (file is null || file.Length == 0)
                 throw ValidationFailed.One("file", "กรุณาเลือกไฟล์ .csv หรือ .xlsx", "Choose a .csv or .xlsx file.");
+            if (file.Length > ImportLimits.MaxUploadBytes) throw ImportLimits.TooBig();
             await using var stream = file.OpenReadStream();
             Result = await imports.ImportAsync(User.ToCaller(), stream, file.FileName, ct);
         });

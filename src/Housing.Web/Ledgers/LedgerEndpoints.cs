@@ -13,9 +13,8 @@ public static class LedgerEndpoints
             => TypedResults.Ok(await ledgers.MonthlyAsync(http.User.ToCaller(), id, ct)));
         api.MapGet("/projects/{id:long}/ledger/monthly.xlsx", async (long id, HttpContext http, LedgerService ledgers, CancellationToken ct) =>
         {
-            var report = await ledgers.MonthlyAsync(http.User.ToCaller(), id, ct);
-            return TypedResults.File(MonthlyReportWorkbook.Write(report, System.Globalization.CultureInfo.CurrentUICulture),
-                MonthlyReportWorkbook.ContentType, $"cash-report-project-{id}.xlsx");
+            var (name, bytes) = await ledgers.MonthlyWorkbookAsync(http.User.ToCaller(), id, ct);
+            return TypedResults.File(bytes, Housing.Exports.Report.ContentType, name);
         });
     }
 }

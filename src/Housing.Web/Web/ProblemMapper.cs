@@ -11,8 +11,7 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
-        // The culture middleware runs inside this handler, so its async-local culture is gone by now: read the request's.
-        var culture = http.Features.Get<Microsoft.AspNetCore.Localization.IRequestCultureFeature>()?.RequestCulture.UICulture ?? CultureInfo.CurrentUICulture;
+        var culture = CultureOf(http);
         var problem = ToProblem(exception, culture);
         if (problem is null)
         {
@@ -34,8 +33,13 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
     }
 
+    /// <summary>The request's language. The culture middleware runs inside the exception handler and the status code
+    /// pages, so its async-local culture is gone when they write: read the request's.</summary>
+    public static CultureInfo CultureOf(HttpContext http)
+        => http.Features.Get<Microsoft.AspNetCore.Localization.IRequestCultureFeature>()?.RequestCulture.UICulture ?? CultureInfo.CurrentUICulture;
+
     /// <summary>A person on a page gets a page: the message in their language and a way back.</summary>
-    static Task WriteHtmlAsync(HttpContext http, ProblemDetails problem, CultureInfo culture, CancellationToken ct)
+    public static Task WriteHtmlAsync(HttpContext http, ProblemDetails problem, CultureInfo culture, CancellationToken ct)
     {
         var en = culture.TwoLetterISOLanguageName == "en";
         var message = System.Net.WebUtility.HtmlEncode(problem.Detail ?? problem.Title ?? "");
@@ -58,32 +62,23 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
                 };
                 return vp;
             case HousingException h:
-                var status = h switch { NotFound => 404, Forbidden => 403, Conflict => 409, SignInRefused => 401, _ => 400 };
-                var p = new ProblemDetails
-                {
-                    Status = status,
-                    Title = status switch { 404 => "Not found", 403 => "Forbidden", 409 => "Conflict", 401 => "Unauthorized", _ => "Bad request" },
-                    Detail = h.Text.For(culture),
-                };
+                var status = h switch { NotFound => 404, Forbidden => 403, Conflict => 409, SignInRefused => 401, TooManyRequests => 429, _ => 400 };
+                var p = new ProblemDetails { Status = status, Title = ProblemTitles.For(status, culture), Detail = h.Text.For(culture) };
                 if (h is SignInRefused { Locked: true }) p.Extensions["locked"] = true;
                 foreach (var (k, val) in h.Extensions) p.Extensions[k] = val;
                 return p;
             case BadHttpRequestException b:
-                return new ProblemDetails
-                {
-                    Status = b.StatusCode, Title = "Bad request",
-                    Detail = culture.TwoLetterISOLanguageName == "en" ? "The request could not be read: " + b.Message : "อ่านคำขอไม่ได้: " + b.Message,
-                };
+                return new ProblemDetails { Status = b.StatusCode, Title = ProblemTitles.For(b.StatusCode, culture), Detail = ProblemTitles.Unreadable(b).For(culture) };
             // 22021: a NUL character (or another PostgreSQL cannot store) in some parameter: bad input, whichever endpoint.
             case PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire }:
                 return new ProblemDetails
                 {
-                    Status = 400, Title = "Bad request",
+                    Status = 400, Title = ProblemTitles.For(400, culture),
                     Detail = culture.TwoLetterISOLanguageName == "en" ? "The request holds a character that cannot be stored (such as NUL)." : "คำขอมีอักขระที่บันทึกไม่ได้ (เช่น NUL)",
                 };
             // The database is down, restarting or refusing connections: say so, and let the client retry.
             case NpgsqlException { IsTransient: true } or TimeoutException or System.Net.Sockets.SocketException:
-                return new ProblemDetails { Status = 503, Title = "Service unavailable",
+                return new ProblemDetails { Status = 503, Title = ProblemTitles.For(503, culture),
                     Detail = culture.TwoLetterISOLanguageName == "en" ? "The database does not answer. Try again shortly." : "ฐานข้อมูลไม่ตอบสนอง กรุณาลองใหม่อีกครั้ง" };
             default:
                 return null;

@@ -23,18 +23,25 @@ public static class WebSetup
         {
             c.ProblemDetails.Extensions.Remove("exception"); // never a stack trace to a client
             c.ProblemDetails.Extensions["traceId"] = c.HttpContext.TraceIdentifier;
+            // The framework's titles are English ("Not Found"): the title follows the caller's language, as the detail does.
+            var status = c.ProblemDetails.Status ?? c.HttpContext.Response.StatusCode;
+            if (ProblemTitles.IsDefault(c.ProblemDetails.Title, status))
+                c.ProblemDetails.Title = ProblemTitles.For(status, ProblemMapper.CultureOf(c.HttpContext));
         });
+        // A body or parameter the framework cannot bind throws, so ProblemMapper answers it in the caller's language
+        // without naming internal types (otherwise only Development throws, and other environments answer a bare 400).
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ProblemMapper>();
         // Thai text goes out as text, not as &#xE1B; entities (the default encoder allows Latin only).
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
             o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
-        services.AddOpenApi();
+        services.AddHousingOpenApi();
         services.AddRazorPages(o =>
         {
             // Pages live in the feature folders beside their endpoints: /Geography/Index.cshtml is /Geography.
             o.RootDirectory = "/";
         });
-        services.AddAntiforgery(o => { o.Cookie.Name = "housing.af"; o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; });
+        services.AddAntiforgery(o => { o.Cookie.Name = "housing.af"; o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; o.HeaderName = ApiGuards.AntiforgeryHeader; });
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
@@ -78,28 +85,37 @@ public static class WebSetup
                 o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
                 o.Events.OnValidatePrincipal = Claims.ValidateCookieAsync;
             })
-            .AddBearerToken(o => o.BearerTokenExpiration = tokenLifetime);
+            .AddBearerToken(o =>
+            {
+                o.BearerTokenExpiration = tokenLifetime;
+                o.Events.OnMessageReceived = Claims.ValidateBearerAsync; // every request re-checks the user (Claims.cs)
+            });
         services.AddAuthorization(o => o.FallbackPolicy = new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder(SmartScheme).RequireAuthenticatedUser().Build());
 
-        // Sign-in and token requests per client address and minute: slows password guessing across
-        // many accounts (each account also locks after 5 failures).
+        // Sign-in and token requests per client address and minute: slows password guessing across many accounts
+        // (each name also locks for that address after 5 failures). Loading the sign-in page is no attempt: GET passes.
         var signInsPerMinute = config.GetValue("Housing:Auth:SignInsPerMinute", 20);
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.AddPolicy(SignInLimit, ctx => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
-                ctx.Connection.RemoteIpAddress?.ToString() ?? "local",
-                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = signInsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.AddPolicy(SignInLimit, ctx => HttpMethods.IsGet(ctx.Request.Method) || HttpMethods.IsHead(ctx.Request.Method)
+                ? System.Threading.RateLimiting.RateLimitPartition.GetNoLimiter("read")
+                : System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                    ctx.Connection.RemoteIpAddress?.ToString() ?? "local",
+                    _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = signInsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             o.OnRejected = async (ctx, ct) =>
             {
+                var http = ctx.HttpContext;
                 if (ctx.Lease.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var retry))
-                    ctx.HttpContext.Response.Headers.RetryAfter = ((int)retry.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-                await ctx.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                    http.Response.Headers.RetryAfter = ((int)retry.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+                var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
                 {
-                    HttpContext = ctx.HttpContext,
-                    ProblemDetails = { Status = 429, Title = "Too many requests",
-                        Detail = Lang.IsEnglish ? "Too many sign-in attempts from here. Wait a minute and try again." : "มีการเข้าสู่ระบบจากที่นี่บ่อยเกินไป กรุณารอหนึ่งนาทีแล้วลองใหม่" },
-                });
+                    Status = 429,
+                    Detail = Lang.T("มีการเข้าสู่ระบบจากที่นี่บ่อยเกินไป กรุณารอหนึ่งนาทีแล้วลองใหม่", "Too many sign-in attempts from here. Wait a minute and try again."),
+                };
+                // A person on the sign-in page gets a page in their language; an API client gets a problem.
+                if (!IsApi(http.Request)) await ProblemMapper.WriteHtmlAsync(http, problem, CultureInfo.CurrentUICulture, ct);
+                else await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
             };
         });
 
@@ -147,15 +163,7 @@ public static class WebSetup
             return next(ctx);
         });
         if (app.Configuration.GetValue("Housing:BehindProxy", false))
-        {
-            // Behind a TLS-terminating load balancer: trust its X-Forwarded-Proto/For so HSTS, Secure
-            // cookies and the rate limiter's client address are right. Only enable where the app is
-            // reachable through the proxy alone.
-            var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto };
-            forwarded.KnownIPNetworks.Clear();
-            forwarded.KnownProxies.Clear();
-            app.UseForwardedHeaders(forwarded);
-        }
+            app.UseForwardedHeaders(ApiGuards.ForwardedHeaders(app.Configuration));
         if (!app.Environment.IsDevelopment()) app.UseHsts(); // sent on HTTPS requests only, i.e. behind TLS
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -170,7 +178,7 @@ public static class WebSetup
                 await ctx.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = ctx,
-                    ProblemDetails = { Status = 415, Title = "Unsupported media type", Detail = Lang.T("ส่งข้อมูลเป็น UTF-8 เท่านั้น", "Send the body as UTF-8.") },
+                    ProblemDetails = { Status = 415, Detail = Lang.T("ส่งข้อมูลเป็น UTF-8 เท่านั้น", "Send the body as UTF-8.") },
                 });
                 return;
             }
@@ -180,6 +188,7 @@ public static class WebSetup
         app.UseRouting();
         app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseCookieApiAntiforgery();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapOpenApi().AllowAnonymous();
@@ -197,7 +206,7 @@ public static class WebSetup
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
             {
-                return Results.Problem(statusCode: 503, title: "The database does not answer.");
+                return Results.Problem(statusCode: 503, detail: Lang.T("ฐานข้อมูลไม่ตอบสนอง", "The database does not answer."));
             }
         }).AllowAnonymous().ExcludeFromDescription();
 }

@@ -7,12 +7,12 @@ namespace Housing.Access;
 public sealed record CreateUser(string? Username, string? Password, string? Role, string[]? ProvinceCodes, string[]? SubdistrictCodes, string? DisplayName = null);
 
 public sealed record UserView(long Id, string Username, string Role, string? DisplayName, string[] ProvinceCodes, string[] SubdistrictCodes,
-    bool IsActive, DateTime? LockedUntil, DateTime CreatedAt);
+    bool IsActive, DateTime? LockedUntil, DateTime CreatedAt, DateTime? LastSignInAt = null);
 
 /// <summary>What a successful sign-in yields: the caller and its security stamp (to invalidate old cookies).</summary>
 public sealed record SignedIn(Caller Caller, Guid SecurityStamp, string? DisplayName);
 
-public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
+public sealed partial class UserService(NpgsqlDataSource db, TimeProvider clock)
 {
     public const int MaxFailedSignIns = 5;
     public static readonly TimeSpan LockoutTime = TimeSpan.FromMinutes(15);
@@ -35,7 +35,8 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         public DateTime? LockedUntil { get; init; }
         public Guid SecurityStamp { get; init; }
         public DateTime CreatedAt { get; init; }
-        public UserView View => new(Id, Username, Role, DisplayName, ProvinceCodes, SubdistrictCodes, IsActive, LockedUntil, CreatedAt);
+        public DateTime? LastSignInAt { get; init; }
+        public UserView View => new(Id, Username, Role, DisplayName, ProvinceCodes, SubdistrictCodes, IsActive, LockedUntil, CreatedAt, LastSignInAt);
         public Caller Caller => new(Id, Username, Enum.Parse<Role>(Role), ProvinceCodes, SubdistrictCodes);
     }
 
@@ -52,19 +53,10 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         // OfType drops JSON nulls inside the lists ("provinceCodes": [null]).
         var provinces = (cmd.ProvinceCodes ?? []).OfType<string>().Select(c => c.Trim()).Distinct().ToArray();
         var subdistricts = (cmd.SubdistrictCodes ?? []).OfType<string>().Select(c => c.Trim()).Distinct().ToArray();
-        if (ok && role == Role.ProvincialStaff)
-            v.Check(provinces.Length > 0, "provinceCodes", "เจ้าหน้าที่จังหวัดต้องมีจังหวัดอย่างน้อยหนึ่งจังหวัด", "Provincial staff need at least one province.");
-        if (ok && role == Role.Treasurer)
-            v.Check(subdistricts.Length > 0, "subdistrictCodes", "เหรัญญิกต้องมีตำบลอย่างน้อยหนึ่งตำบล", "A treasurer needs at least one subdistrict.");
         v.Optional(cmd.DisplayName, "displayName", "ชื่อที่แสดง", "The display name", 200);
 
         await using var conn = await db.OpenConnectionAsync(ct);
-        var knownProvinces = await conn.QueryAsync<string>("SELECT code FROM provinces WHERE code = ANY(@provinces)", new { provinces });
-        var unknownP = provinces.Except(knownProvinces).ToList();
-        v.Check(unknownP.Count == 0, "provinceCodes", $"ไม่พบรหัสจังหวัด {string.Join(", ", unknownP)}", $"Unknown province codes: {string.Join(", ", unknownP)}.");
-        var knownS = await conn.QueryAsync<string>("SELECT code FROM subdistricts WHERE code = ANY(@subdistricts)", new { subdistricts });
-        var unknownS = subdistricts.Except(knownS).ToList();
-        v.Check(unknownS.Count == 0, "subdistrictCodes", $"ไม่พบรหัสตำบล {string.Join(", ", unknownS)}", $"Unknown subdistrict codes: {string.Join(", ", unknownS)}.");
+        await CheckAreaAsync(conn, null, v, ok ? role.ToString() : "", provinces, subdistricts);
         v.ThrowIfInvalid();
 
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -84,16 +76,16 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         return row.View;
     }
 
-    static void CheckPassword(Validator v, string? password, string username)
+    static void CheckPassword(Validator v, string? password, string username, string field = "password")
     {
         if (string.IsNullOrEmpty(password) || password.Length < MinPasswordLength)
-            v.Add("password", $"รหัสผ่านต้องยาวอย่างน้อย {MinPasswordLength} ตัวอักษร", $"The password must be at least {MinPasswordLength} characters long.");
+            v.Add(field, $"รหัสผ่านต้องยาวอย่างน้อย {MinPasswordLength} ตัวอักษร", $"The password must be at least {MinPasswordLength} characters long.");
         else if (password.Length > 200)
-            v.Add("password", "รหัสผ่านยาวเกิน 200 ตัวอักษร", "The password is longer than 200 characters.");
+            v.Add(field, "รหัสผ่านยาวเกิน 200 ตัวอักษร", "The password is longer than 200 characters.");
         else if (password.Contains(username, StringComparison.OrdinalIgnoreCase) && username.Length > 0)
-            v.Add("password", "รหัสผ่านต้องไม่มีชื่อผู้ใช้อยู่ในนั้น", "The password must not contain the username.");
+            v.Add(field, "รหัสผ่านต้องไม่มีชื่อผู้ใช้อยู่ในนั้น", "The password must not contain the username.");
         else if (password.Distinct().Count() < 4)
-            v.Add("password", "รหัสผ่านต้องมีตัวอักษรต่างกันอย่างน้อย 4 ตัว", "The password must use at least 4 different characters.");
+            v.Add(field, "รหัสผ่านต้องมีตัวอักษรต่างกันอย่างน้อย 4 ตัว", "The password must use at least 4 different characters.");
     }
 
     public async Task<IReadOnlyList<UserView>> ListAsync(Caller caller, CancellationToken ct = default)
@@ -103,60 +95,72 @@ public sealed class UserService(NpgsqlDataSource db, TimeProvider clock)
         return (await conn.QueryAsync<UserRow>("SELECT * FROM users ORDER BY lower(username)")).Select(r => r.View).ToList();
     }
 
-    /// <summary>Checks a password. Five failures in a row lock the account for 15 minutes; a locked account
-    /// is refused as locked even with the right password.</summary>
-    public async Task<SignedIn> SignInAsync(string? username, string? password, CancellationToken ct = default)
+    /// <summary>Checks a password. Five failures in a row for one name from one client address lock that name for that
+    /// address for 15 minutes (refused as locked even with the right password), so nobody can lock the real user out
+    /// from elsewhere. Unknown names are counted and locked the same way, and cost the same hash, so neither the answer
+    /// nor its timing tells which names exist. The counts are rows, so they hold across instances.</summary>
+    public async Task<SignedIn> SignInAsync(string? username, string? password, string? clientAddress, CancellationToken ct = default)
     {
         var refused = new SignInRefused(new Msg("ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "The username or password is wrong."), locked: false);
-        if (string.IsNullOrWhiteSpace(username) || string.IsNullOrEmpty(password) || username.Length > 64 || password.Length > 200) throw refused;
+        if (string.IsNullOrWhiteSpace(username) || string.IsNullOrEmpty(password) || username.Trim().Length > 64 || password.Length > 200) throw refused;
+        var key = username.Trim().ToLowerInvariant();
+        var address = string.IsNullOrWhiteSpace(clientAddress) ? "unknown" : clientAddress.Length > 64 ? clientAddress[..64] : clientAddress;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var user = await conn.QuerySingleOrDefaultAsync<UserRow>(
-            "SELECT * FROM users WHERE lower(username) = lower(@username) FOR UPDATE", new { username = username.Trim() }, tx);
-        if (user is null)
-        {
-            Hasher.VerifyHashedPassword(username, FakeHash, password); // same work as a real check, so timing does not tell who exists
-            throw refused;
-        }
+        // FOR UPDATE: concurrent attempts on one (name, address) queue here, so a burst cannot pass the count.
+        var lockedUntil = await conn.QuerySingleOrDefaultAsync<DateTime?>(
+            "SELECT locked_until FROM sign_in_failures WHERE username_key = @key AND client_address = @address FOR UPDATE", new { key, address }, tx);
+        var user = await conn.QuerySingleOrDefaultAsync<UserRow>("SELECT * FROM users WHERE lower(username) = @key", new { key }, tx);
+        // Always one hash, known name or not, locked or not: the timing tells nothing.
+        var result = Hasher.VerifyHashedPassword(user?.Username ?? key, user?.PasswordHash ?? FakeHash, password);
         var now = clock.GetUtcNow();
-        if (user.LockedUntil is DateTime until && until > now.UtcDateTime)
+        if (lockedUntil is DateTime until && until > now.UtcDateTime)
             throw LockedOut(new DateTimeOffset(until, TimeSpan.Zero));
 
-        var result = Hasher.VerifyHashedPassword(user.Username, user.PasswordHash, password);
-        if (!user.IsActive) throw refused; // after the hash, so a disabled account answers no faster than others
-        if (result == PasswordVerificationResult.Failed)
+        if (user is null || !user.IsActive || result == PasswordVerificationResult.Failed)
         {
-            var failures = user.FailedSignIns + 1;
-            DateTimeOffset? lockUntil = failures >= MaxFailedSignIns ? now + LockoutTime : null;
-            await conn.ExecuteAsync("UPDATE users SET failed_sign_ins = @failures, locked_until = @lockUntil WHERE id = @Id",
-                new { failures = lockUntil is null ? failures : 0, lockUntil, user.Id }, tx);
-            if (lockUntil is not null)
-                await Audit.WriteAsync(conn, tx, user.Caller, "user.locked", "user", user.Id, null, new { lockedUntil = lockUntil }, ct);
+            // The fifth failure in a row locks. One older than the lockout time, or a lock that has run out, starts the
+            // count again. A lock in force stays (attempts of a burst that passed the check above before it was set).
+            var (lockUntil, failures) = await conn.QuerySingleAsync<(DateTime?, int)>("""
+                INSERT INTO sign_in_failures AS f (username_key, client_address, failures, locked_until, last_failed_at)
+                VALUES (@key, @address, 1, NULL, @now)
+                ON CONFLICT (username_key, client_address) DO UPDATE SET
+                    failures = CASE WHEN f.last_failed_at < @now - @window OR coalesce(f.locked_until <= @now, false) THEN 1 ELSE f.failures + 1 END,
+                    locked_until = CASE
+                        WHEN f.locked_until > @now THEN f.locked_until
+                        WHEN f.last_failed_at >= @now - @window AND f.locked_until IS NULL AND f.failures + 1 >= @max THEN @lockUntil END,
+                    last_failed_at = @now
+                RETURNING f.locked_until, f.failures
+                """, new { key, address, now, lockUntil = now + LockoutTime, window = LockoutTime, max = MaxFailedSignIns }, tx);
+            if (failures == MaxFailedSignIns && lockUntil is not null && user is not null) // the failure that set the lock
+                await Audit.WriteAsync(conn, tx, user.Caller, "user.locked", "user", user.Id, null, new { lockedUntil = lockUntil, clientAddress = address }, ct);
+            await conn.ExecuteAsync("DELETE FROM sign_in_failures WHERE last_failed_at < @old", new { old = now - TimeSpan.FromDays(1) }, tx);
             await tx.CommitAsync(ct);
-            throw lockUntil is DateTimeOffset l ? LockedOut(l) : refused;
+            throw lockUntil is DateTime l ? LockedOut(new DateTimeOffset(l, TimeSpan.Zero)) : refused;
         }
-        if (user.FailedSignIns > 0 || user.LockedUntil is not null || result == PasswordVerificationResult.SuccessRehashNeeded)
-        {
-            await conn.ExecuteAsync("UPDATE users SET failed_sign_ins = 0, locked_until = NULL, password_hash = @hash WHERE id = @Id",
-                new { hash = result == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(user.Username, password) : user.PasswordHash, user.Id }, tx);
-        }
+        await conn.ExecuteAsync("DELETE FROM sign_in_failures WHERE username_key = @key AND client_address = @address", new { key, address }, tx);
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
+            await conn.ExecuteAsync("UPDATE users SET password_hash = @hash WHERE id = @Id", new { hash = Hasher.HashPassword(user.Username, password), user.Id }, tx);
+        await conn.ExecuteAsync("UPDATE users SET last_sign_in_at = now() WHERE id = @Id", new { user.Id }, tx);
         await tx.CommitAsync(ct);
         return new SignedIn(user.Caller, user.SecurityStamp, user.DisplayName);
     }
 
     static SignInRefused LockedOut(DateTimeOffset until) => new(new Msg(
-        $"บัญชีนี้ถูกล็อกชั่วคราวเพราะใส่รหัสผ่านผิดหลายครั้ง ลองใหม่หลัง {Thai.DateTime(until, Thai.ThaiCulture)}",
-        $"This account is locked after repeated failed sign-ins. Try again after {Thai.DateTime(until, Thai.EnglishCulture)}."), locked: true);
+        $"มีการใส่รหัสผ่านผิดหลายครั้งจากที่นี่ จึงระงับการเข้าสู่ระบบด้วยชื่อนี้ชั่วคราว ลองใหม่หลัง {Thai.DateTime(until, Thai.ThaiCulture)}",
+        $"Too many failed sign-ins with this name from here: signing in is paused. Try again after {Thai.DateTime(until, Thai.EnglishCulture)}."), locked: true);
 
     static readonly string FakeHash = Hasher.HashPassword("nobody", Guid.NewGuid().ToString());
 
-    /// <summary>Is this user still active with this security stamp? Cookies are re-checked against it every few minutes;
-    /// bearer tokens are not (they live an hour at most).</summary>
+    /// <summary>Is this user still active with this security stamp? Asked on every authenticated request, cookie or
+    /// bearer token, so a change of role, area, activity or password ends the user's sessions on every instance at
+    /// once. One primary-key lookup answered from the index (0011), prepared, on a pooled connection.</summary>
     public async Task<bool> IsCurrentAsync(long userId, Guid stamp, CancellationToken ct = default)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE id = @userId AND security_stamp = @stamp AND is_active)", new { userId, stamp });
+        await using var cmd = db.CreateCommand("SELECT security_stamp = $2 AND is_active FROM users WHERE id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = userId });
+        cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = stamp });
+        return await cmd.ExecuteScalarAsync(ct) is true;
     }
 
     /// <summary>First start: with no user at all, creates <c>admin</c> with the configured password.</summary>

@@ -48,20 +48,18 @@ public sealed class AllocationService(NpgsqlDataSource db)
 
     public static NotFound AllocationNotFound(long id) => NotFound.Of($"การจัดสรรเลขที่ {id}", $"Allocation {id}");
 
-    sealed record Owner(long ProjectId, string SubdistrictCode);
     sealed record ProjectArea(string SubdistrictCode, string Program, int FiscalYear);
     sealed record LockedProject(long Id, string SubdistrictCode, string Program, int FiscalYear, decimal Amount);
 
-    /// <summary>Locks the project (the parent of every allocation limit) and checks the caller may manage it.</summary>
+    /// <summary>Locks the project (the parent of every allocation limit) if the caller may manage it.
+    /// An outsider's statement finds (and locks) nothing; a second, non-locking look-up then tells 404 from 403.</summary>
     static async Task<LockedProject> LockProjectAsync(IDbConnection conn, IDbTransaction tx, Caller caller, long projectId)
     {
-        var p = await conn.QuerySingleOrDefaultAsync<LockedProject>("""
+        var p = await conn.QuerySingleOrDefaultAsync<LockedProject>($"""
             SELECT p.id, p.subdistrict_code, b.program, b.fiscal_year, p.amount
-            FROM projects p JOIN budgets b ON b.id = p.budget_id WHERE p.id = @projectId FOR UPDATE OF p
-            """, new { projectId }, tx);
-        if (p is null || !caller.CanRead(p.SubdistrictCode)) throw BudgetService.ProjectNotFound(projectId);
-        if (!caller.CanManage(p.SubdistrictCode)) throw new Forbidden();
-        return p;
+            FROM projects p JOIN budgets b ON b.id = p.budget_id WHERE p.id = @projectId AND {Areas.Writable("p.subdistrict_code")} FOR UPDATE OF p
+            """, Areas.Args(caller, AreaRight.Manage, new { projectId }), tx);
+        return p ?? throw Areas.Refusal(caller, await Areas.OfProjectAsync(conn, projectId, tx), () => BudgetService.ProjectNotFound(projectId));
     }
 
     static Task<decimal> AllocatedAsync(IDbConnection conn, IDbTransaction tx, long projectId, long exceptId = 0)
@@ -138,8 +136,7 @@ public sealed class AllocationService(NpgsqlDataSource db)
     /// <summary>Locks an allocation after its project (always project first, so writers queue in one order).</summary>
     async Task<(LockedProject Project, AllocationView Before)> LockAsync(IDbConnection conn, IDbTransaction tx, Caller caller, long id)
     {
-        var owner = await conn.QuerySingleOrDefaultAsync<Owner>(
-            "SELECT a.project_id, p.subdistrict_code FROM allocations a JOIN projects p ON p.id = a.project_id WHERE a.id = @id", new { id }, tx);
+        var owner = await Areas.OfAllocationAsync(conn, id, tx);
         if (owner is null || !caller.CanRead(owner.SubdistrictCode)) throw AllocationNotFound(id);
         var project = await LockProjectAsync(conn, tx, caller, owner.ProjectId);
         await conn.ExecuteAsync("SELECT 1 FROM allocations WHERE id = @id FOR UPDATE", new { id }, tx);
@@ -199,9 +196,8 @@ public sealed class AllocationService(NpgsqlDataSource db)
     public async Task<AllocationView> GetAsync(Caller caller, long id, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var subdistrict = await conn.ExecuteScalarAsync<string?>(
-            "SELECT p.subdistrict_code FROM allocations a JOIN projects p ON p.id = a.project_id WHERE a.id = @id", new { id });
-        if (subdistrict is null || !caller.CanRead(subdistrict)) throw AllocationNotFound(id);
+        var place = await Areas.OfAllocationAsync(conn, id, ct: ct);
+        if (place is null || !caller.CanRead(place.SubdistrictCode)) throw AllocationNotFound(id);
         return await ReadAsync(conn, null, id);
     }
 
@@ -209,7 +205,7 @@ public sealed class AllocationService(NpgsqlDataSource db)
     public async Task<IReadOnlyList<AllocationView>> ListAsync(Caller caller, long projectId, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var subdistrict = await conn.ExecuteScalarAsync<string?>("SELECT subdistrict_code FROM projects WHERE id = @projectId", new { projectId });
+        var subdistrict = await Areas.OfProjectAsync(conn, projectId, ct: ct);
         if (subdistrict is null || !caller.CanRead(subdistrict)) throw BudgetService.ProjectNotFound(projectId);
         return await QueryAsync(conn, " WHERE a.project_id = @projectId ORDER BY a.cancelled_at IS NOT NULL, a.id", new { projectId });
     }

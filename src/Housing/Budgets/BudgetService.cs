@@ -152,10 +152,13 @@ public sealed class BudgetService(NpgsqlDataSource db)
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        // An outsider's statement finds (and locks) nothing; a second, non-locking look-up then tells 404 from 403.
         var budget = await conn.QuerySingleOrDefaultAsync<(string Program, int FiscalYear, string ProvinceCode, decimal Amount)>(
-            "SELECT program, fiscal_year, province_code, amount FROM budgets WHERE id = @budgetId FOR UPDATE", new { budgetId }, tx);
-        if (budget.Program is null || !caller.CanReadProvince(budget.ProvinceCode)) throw BudgetNotFound(budgetId);
-        if (!caller.CanManage(budget.ProvinceCode)) throw new Forbidden();
+            $"SELECT program, fiscal_year, province_code, amount FROM budgets WHERE id = @budgetId AND {Areas.Writable("province_code")} FOR UPDATE",
+            Areas.Args(caller, AreaRight.Manage, new { budgetId }), tx);
+        if (budget.Program is null)
+            throw Areas.Refusal(caller, await conn.ExecuteScalarAsync<string?>("SELECT province_code FROM budgets WHERE id = @budgetId", new { budgetId }, tx),
+                () => BudgetNotFound(budgetId));
         if (budget.Program == Programs.BaanMankong)
             v.Required(community, "communityName", "ชื่อชุมชน", "The community name");
         var inProvince = await conn.ExecuteScalarAsync<bool>(

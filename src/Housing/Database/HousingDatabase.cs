@@ -28,10 +28,9 @@ public sealed class HousingDatabase(IConfiguration config, ILogger<HousingDataba
 
     /// <summary>
     /// Run under the migration lock, as the owner, after the migrations and before the app's grants (so what they
-    /// create is granted too): the schemas that belong to a package rather than to migrations/. Today Quartz's
-    /// tables; with Hangfire, <c>Housing.Jobs.HangfireSchema.InstallAsync</c> takes this place.
+    /// create is granted too): the schemas that belong to a package rather than to migrations/, i.e. Hangfire's.
     /// </summary>
-    public static readonly Migrations.AfterStep[] AfterMigrations = [Jobs.QuartzSchema.InstallAsync];
+    public static readonly Migrations.AfterStep[] AfterMigrations = [Jobs.HangfireSchema.InstallAsync];
 
     public bool IsEmbedded => embedded is not null;
     /// <summary>The app's data source, on the app's login.</summary>

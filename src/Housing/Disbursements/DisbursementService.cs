@@ -138,25 +138,26 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
     public async Task<IReadOnlyList<DisbursementView>> ListAsync(Caller caller, long allocationId, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var subdistrict = await conn.ExecuteScalarAsync<string?>("""
-            SELECT p.subdistrict_code FROM allocations a JOIN projects p ON p.id = a.project_id WHERE a.id = @allocationId
-            """, new { allocationId }) ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
-        caller.EnsureCanRead(subdistrict, () => Allocations.AllocationService.AllocationNotFound(allocationId));
+        var place = await Areas.OfAllocationAsync(conn, allocationId, ct: ct) ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
+        caller.EnsureCanRead(place.SubdistrictCode, () => Allocations.AllocationService.AllocationNotFound(allocationId));
         return (await conn.QueryAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE allocation_id = @allocationId ORDER BY id", new { allocationId })).ToList();
     }
 
     /// <summary>Locks the project row, then the allocation row (always this order), and reads what the limits need (the
     /// allocation's payments, the project's cash totals) and the payment already made with this idempotency key, if any. The two statements go in one round trip, and run one
     /// after the other, each with its own snapshot: what the second reads, after the first got the project lock, includes
-    /// the rows of every earlier writer (all of them held that lock). The area is checked before anything is used.
+    /// the rows of every earlier writer (all of them held that lock). Both filter by the caller's area, so for an outsider
+    /// they return nothing and lock nothing; only then does a third, non-locking look-up tell 404 from 403.
     /// <para>Without <paramref name="tx"/>, the batch begins the transaction itself.</para></summary>
     static async Task<Locked> LockAsync(NpgsqlConnection conn, IDbTransaction? tx, Caller caller, long allocationId, string? key, CancellationToken ct,
         Func<NotFound>? notFound = null)
     {
         notFound ??= () => Allocations.AllocationService.AllocationNotFound(allocationId);
-        await using var reads = await conn.QueryMultipleAsync(new CommandDefinition((tx is null ? "BEGIN;\n" : "") + """
+        string? subdistrict;
+        Locked? locked;
+        await using (var reads = await conn.QueryMultipleAsync(new CommandDefinition((tx is null ? "BEGIN;\n" : "") + $"""
             SELECT p.subdistrict_code FROM projects p
-            WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId)
+            WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId) AND {Areas.Writable("p.subdistrict_code")}
             FOR UPDATE;
 
             -- The payment already made with this key (at most one: the key is unique per project) in one index probe.
@@ -166,14 +167,18 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
                    coalesce((SELECT c.received - c.paid FROM project_cash c WHERE c.project_id = a.project_id), 0) AS cash,
                    s.id AS seen_id, s.request_hash AS seen_hash
             FROM allocations a
+            JOIN projects p ON p.id = a.project_id AND {Areas.Writable("p.subdistrict_code")}
             LEFT JOIN disbursements s ON s.project_id = a.project_id AND s.idempotency_key = @key
             WHERE a.id = @allocationId
             FOR UPDATE OF a
-            """, new { allocationId, key }, tx, cancellationToken: ct));
-        var subdistrict = await reads.ReadSingleOrDefaultAsync<string>();
-        if (subdistrict is null) throw notFound();
-        caller.EnsureAllowed(caller.CanRecordMoney(subdistrict), subdistrict, notFound);
-        return await reads.ReadSingleAsync<Locked>();
+            """, Areas.Args(caller, AreaRight.RecordMoney, new { allocationId, key }), tx, cancellationToken: ct)))
+        {
+            subdistrict = await reads.ReadSingleOrDefaultAsync<string>();
+            locked = await reads.ReadSingleOrDefaultAsync<Locked>();
+        }
+        if (subdistrict is null || locked is null)
+            throw Areas.Refusal(caller, (await Areas.OfAllocationAsync(conn, allocationId, tx, ct))?.SubdistrictCode, notFound);
+        return locked;
     }
 
     /// <summary>What makes two requests "the same payment": every field, normalised (1000 and 1000.00 are one amount).</summary>

@@ -11,7 +11,7 @@ public sealed record ExportQuery(int? FiscalYear, string? Program, string? Provi
 /// <summary>A checked export, ready to stream: nothing is read until <see cref="WriteAsync"/>.</summary>
 public sealed class RollupWorkbook(string fileName, Func<Stream, CancellationToken, Task> write)
 {
-    public const string ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    public const string ContentType = Report.ContentType;
     public string FileName { get; } = fileName;
     public Task WriteAsync(Stream output, CancellationToken ct = default) => write(output, ct);
 }
@@ -20,36 +20,44 @@ public sealed class RollupWorkbook(string fileName, Func<Stream, CancellationTok
 /// The spend-versus-target workbook: a sheet per level of the chosen scope (the nation, or one
 /// province) and a Households sheet with citizen IDs masked. The Households sheet comes with a
 /// province's workbook; for the whole nation only when asked (<c>households=true</c>), since it runs to
-/// hundreds of thousands of rows.
+/// hundreds of thousands of rows. ClosedXML builds it, except the register-sized listing (see <see cref="StreamingWorkbook"/>).
+/// Every export writes an audit row: who, what, the scope and how many rows.
 /// </summary>
-public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, TimeProvider clock)
+public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, TimeProvider clock, int streamPast = ExportService.ClosedXmlHouseholdLimit)
 {
-    static readonly XlsxColumn[] LevelColumns =
+    /// <summary>Past this many homes ClosedXML's memory grows too large (191 MB at 10,000 rows): the workbook is streamed instead.</summary>
+    public const int ClosedXmlHouseholdLimit = 10_000;
+
+    static readonly ReportColumn[] LevelColumns =
     [
-        new("รหัส", "Code", CellKind.Text, 10),
+        new("รหัส", "Code", CellKind.Code, 10),
         new("ชื่อ", "Name", CellKind.Text, 28),
         new("ชื่อภาษาอังกฤษ", "Name (English)", CellKind.Text, 24),
-        new("สังกัด", "Parent", CellKind.Text, 9),
+        new("รหัสสังกัด", "Parent code", CellKind.Code, 9),
+        new("สังกัด", "Parent", CellKind.Text, 20),
         new("แผนงาน", "Program", CellKind.Text, 9),
-        new("ปีงบประมาณ", "Fiscal year", CellKind.Integer, 10),
-        new("เป้าหมาย (ครัวเรือน)", "Target (households)", CellKind.Integer, 12, Sum: true),
+        new("ปีงบประมาณ", "Fiscal year", CellKind.Number, 10),
+        new("เป้าหมาย (ครัวเรือน)", "Target (households)", CellKind.Count, 12, Sum: true),
         new("งบประมาณ (บาท)", "Budget (baht)", CellKind.Baht, 16, Sum: true),
-        new("ครัวเรือนที่จัดสรร", "Allocated households", CellKind.Integer, 12, Sum: true),
+        new("ครัวเรือนที่จัดสรร", "Allocated households", CellKind.Count, 12, Sum: true),
         new("จัดสรรแล้ว (บาท)", "Allocated (baht)", CellKind.Baht, 16, Sum: true),
         new("เบิกจ่ายแล้ว (บาท)", "Disbursed (baht)", CellKind.Baht, 16, Sum: true),
-        new("สร้างเสร็จ (ครัวเรือน)", "Completed (households)", CellKind.Integer, 12, Sum: true),
+        new("สร้างเสร็จ (ครัวเรือน)", "Completed (households)", CellKind.Count, 12, Sum: true),
         new("เบิกจ่าย % ของงบ", "Paid, % of budget", CellKind.Percent, 11),
         new("สร้างเสร็จ % ของเป้า", "Completed, % of target", CellKind.Percent, 11),
         new("คงเหลือ (บาท)", "Remaining (baht)", CellKind.Baht, 16, Sum: true),
     ];
 
-    static readonly XlsxColumn[] HouseholdColumns =
+    /// <summary>The totals row's percents: disbursed / budget and completed / target.</summary>
+    static readonly Ratio[] LevelRatios = [new(13, 11, 8), new(14, 12, 7)];
+
+    static readonly ReportColumn[] HouseholdColumns =
     [
-        new("รหัสครัวเรือน", "Household ID", CellKind.Integer, 10),
-        new("เลขประจำตัวประชาชน", "Citizen ID (masked)", CellKind.Text, 19),
+        new("รหัสครัวเรือน", "Household ID", CellKind.Code, 10),
+        new("เลขประจำตัวประชาชน", "Citizen ID (masked)", CellKind.Code, 19),
         new("หัวหน้าครัวเรือน", "Head of household", CellKind.Text, 24),
-        new("บ้านเลขที่", "House no.", CellKind.Text, 9),
-        new("หมู่ที่", "Village no.", CellKind.Integer, 7),
+        new("บ้านเลขที่", "House no.", CellKind.Code, 9),
+        new("หมู่ที่", "Village no.", CellKind.Number, 7),
         new("ตำบล", "Subdistrict", CellKind.Text, 16),
         new("อำเภอ", "District", CellKind.Text, 16),
         new("จังหวัด", "Province", CellKind.Text, 14),
@@ -87,25 +95,72 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
         var name = $"rollup-{fiscalYear}{(program is null ? "" : "-" + program)}{(province is null ? "" : "-" + province)}.xlsx";
         var asOf = Thai.DateTime(clock.GetUtcNow(), Thai.ThaiCulture);
         var header = $"สรุปผลการใช้จ่ายเทียบเป้าหมาย ปีงบประมาณ {fiscalYear} {(program is null ? "" : $"{Budgets.Programs.Name(program).Th} ({program})")} (พิมพ์ {asOf}) / Spend versus target, FY {fiscalYear}";
+        var scope = new HouseholdScope(caller, fiscalYear, program, province);
         return new RollupWorkbook(name, async (output, token) =>
         {
-            using var x = new XlsxWriter(output);
             // Every sheet from one snapshot: a refresh committing while the workbook is written cannot make the national
             // sheet disagree with the sum of its provinces, or a project with its households.
             await using var conn = await db.OpenConnectionAsync(token);
             await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
-            string[] levels = province is null ? Levels.All : Levels.All[1..];
-            foreach (var level in levels)
+            var sheets = new List<(string Level, List<object?[]> Rows)>();
+            var parents = new Dictionary<string, string> { [Levels.NationalCode] = "ประเทศไทย" };
+            foreach (var level in province is null ? Levels.All : Levels.All[1..])
             {
                 var rows = await rollups.ListAsync(caller, new RollupQuery(fiscalYear, program, level, null, province), token, tx);
-                var sheet = x.AddSheet(SheetName(level), LevelColumns, header);
-                foreach (var r in rows)
-                    sheet.Row(r.Code, r.NameTh, r.NameEn, r.ParentCode, r.Program, r.FiscalYear, r.TargetHouseholds, r.Budget, r.AllocatedHouseholds,
-                        r.Allocated, r.Disbursed, r.CompletedHouseholds, r.PercentBudgetPaid / 100, r.PercentTargetCompleted / 100, r.Remaining);
-                sheet.Totals("รวม / Total", (12, 10, 7), (13, 11, 6));
+                sheets.Add((level, rows.Select(r => LevelRow(r, parents)).ToList()));
+                if (level != Levels.Project) foreach (var r in rows) parents.TryAdd(r.Code, r.NameTh);
             }
-            if (households) await WriteHouseholdsAsync(x, tx, caller, fiscalYear, program, province, header, token);
+            var homes = households ? await CountHouseholdsAsync(tx, scope, token) : 0;
+            await AuditAsync(caller, "export.rollup_workbook", "rollup_workbook", new
+            {
+                kind = "rollup_workbook", fiscalYear, program, provinceCode = province, households,
+                rows = sheets.Sum(x => x.Rows.Count) + homes, householdRows = homes,
+            }, token);
+
+            if (homes > streamPast)
+            {
+                using var x = new StreamingWorkbook(output);
+                foreach (var (level, rows) in sheets)
+                {
+                    var sheet = x.AddSheet(SheetName(level), LevelColumns, header);
+                    foreach (var r in rows) sheet.Row(r);
+                    sheet.Totals(Total, LevelRatios);
+                }
+                var listing = x.AddSheet(HouseholdSheet, HouseholdColumns, header);
+                await foreach (var h in HouseholdsAsync(tx, scope, token)) listing.Row(h);
+                listing.Totals(Total);
+                return;
+            }
+            using var wb = Report.NewWorkbook();
+            foreach (var (level, rows) in sheets) Report.AddListing(wb, SheetName(level), LevelColumns, header, rows, Total, LevelRatios);
+            if (households)
+            {
+                var rows = new List<object?[]>(homes);
+                await foreach (var h in HouseholdsAsync(tx, scope, token)) rows.Add(h);
+                Report.AddListing(wb, HouseholdSheet, HouseholdColumns, header, rows, Total);
+            }
+            await tx.CommitAsync(token);
+            await output.WriteAsync(Report.Save(wb), token);
         });
+    }
+
+    const string Total = "รวม / Total", HouseholdSheet = "ครัวเรือน Households";
+
+    /// <summary>A level's row; a project has no English name (the column stays empty) and a parent is named as well as coded.</summary>
+    static object?[] LevelRow(RollupRow r, Dictionary<string, string> parents) =>
+    [
+        r.Code, r.NameTh, r.Level == Levels.Project && r.NameEn == r.NameTh ? null : r.NameEn, r.ParentCode,
+        r.ParentCode is { } p && parents.TryGetValue(p, out var parent) ? parent : null, r.Program, r.FiscalYear, r.TargetHouseholds, r.Budget,
+        r.AllocatedHouseholds, r.Allocated, r.Disbursed, r.CompletedHouseholds, r.PercentBudgetPaid / 100, r.PercentTargetCompleted / 100, r.Remaining,
+    ];
+
+    /// <summary>The audit row of an export, committed before the file is sent: a download cut short is still on record.</summary>
+    async Task AuditAsync(Caller caller, string action, string kind, object scope, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await Audit.WriteAsync(conn, tx, caller, action, "export", kind, null, scope, ct);
+        await tx.CommitAsync(ct);
     }
 
     static string SheetName(string level) => level switch
@@ -114,16 +169,34 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
         Levels.Subdistrict => "ตำบล Subdistrict", _ => "โครงการ Project",
     };
 
-    static async Task WriteHouseholdsAsync(XlsxWriter x, NpgsqlTransaction tx, Caller caller, int fiscalYear, string? program, string? province, string header,
-        CancellationToken ct)
+    sealed record HouseholdScope(Caller Caller, int FiscalYear, string? Program, string? Province)
     {
-        var sheet = x.AddSheet("ครัวเรือน Households", HouseholdColumns, header);
+        public object Args => new { fiscalYear = FiscalYear, program = Program, province = Province, provinces = Caller.ReadableProvinces,
+            subdistricts = Caller.ReadableSubdistricts };
+    }
+
+    const string HouseholdWhere = """
+        WHERE a.cancelled_at IS NULL AND b.fiscal_year = @fiscalYear AND (@program::text IS NULL OR b.program = @program)
+          AND (@province::text IS NULL OR b.province_code = @province)
+          AND (@provinces::text[] IS NULL OR b.province_code = ANY(@provinces::text[]))
+          AND (@subdistricts::text[] IS NULL OR p.subdistrict_code = ANY(@subdistricts::text[]))
+        """;
+
+    static Task<int> CountHouseholdsAsync(NpgsqlTransaction tx, HouseholdScope scope, CancellationToken ct) =>
+        tx.Connection!.ExecuteScalarAsync<int>(new CommandDefinition($"""
+            SELECT count(*)::int FROM allocations a JOIN projects p ON p.id = a.project_id JOIN budgets b ON b.id = p.budget_id
+            {HouseholdWhere}
+            """, scope.Args, tx, cancellationToken: ct));
+
+    static async IAsyncEnumerable<object?[]> HouseholdsAsync(NpgsqlTransaction tx, HouseholdScope scope,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
         var conn = tx.Connection!;
         // JIT spends about a second compiling this plan, and the rows stream out anyway.
         await conn.ExecuteAsync("SET LOCAL jit = off", transaction: tx);
         // In allocation order, so the ledger and milestone sums merge along their allocation_id indexes and
         // rows stream out as they are joined (no sort of the whole set first). Unbuffered: memory stays flat.
-        var rows = conn.QueryUnbufferedAsync<HouseholdRow>("""
+        var rows = conn.QueryUnbufferedAsync<HouseholdRow>($"""
             SELECT h.id AS household_id, h.citizen_id, h.head_name, h.house_no, h.village_no, s.name_th AS subdistrict, d.name_th AS district,
                    pv.name_th AS province, p.name AS project, b.program, a.work_type, a.amount AS allocated, coalesce(x.disbursed, 0) AS disbursed,
                    m.stage_order, m.reached_on
@@ -137,15 +210,11 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
             LEFT JOIN (SELECT allocation_id, sum(amount) AS disbursed FROM disbursements GROUP BY allocation_id) x ON x.allocation_id = a.id
             LEFT JOIN (SELECT allocation_id, max(stage_order) AS stage_order, max(reached_on) AS reached_on FROM milestones GROUP BY allocation_id) m
                    ON m.allocation_id = a.id
-            WHERE a.cancelled_at IS NULL AND b.fiscal_year = @fiscalYear AND (@program::text IS NULL OR b.program = @program)
-              AND (@province::text IS NULL OR b.province_code = @province)
-              AND (@provinces::text[] IS NULL OR b.province_code = ANY(@provinces::text[]))
-              AND (@subdistricts::text[] IS NULL OR p.subdistrict_code = ANY(@subdistricts::text[]))
+            {HouseholdWhere}
             ORDER BY a.id
-            """, new { fiscalYear, program, province, provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts }, tx);
+            """, scope.Args, tx);
         await foreach (var h in rows.WithCancellation(ct))
-            sheet.Row(h.HouseholdId, CitizenId.Mask(h.CitizenId), h.HeadName, h.HouseNo, h.VillageNo, h.Subdistrict, h.District, h.Province, h.Project,
-                h.Program, h.WorkType, h.Allocated, h.Disbursed, h.Allocated - h.Disbursed, h.StageOrder is short n ? Stages[n - 1] : null, h.ReachedOn);
-        sheet.Totals("รวม / Total");
+            yield return [h.HouseholdId, CitizenId.Mask(h.CitizenId), h.HeadName, h.HouseNo, h.VillageNo, h.Subdistrict, h.District, h.Province, h.Project,
+                h.Program, h.WorkType, h.Allocated, h.Disbursed, h.Allocated - h.Disbursed, h.StageOrder is short n ? Stages[n - 1] : null, h.ReachedOn];
     }
 }

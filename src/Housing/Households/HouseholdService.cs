@@ -135,7 +135,16 @@ public sealed class HouseholdService(NpgsqlDataSource db)
             """, new { cmd.CitizenId, cmd.HeadName, cmd.HouseNo, cmd.VillageNo, cmd.SubdistrictCode, cmd.Members, cmd.MonthlyIncome,
                 cmd.Vulnerabilities, cmd.HousingProblem, cmd.LandTenure, caller.ActorId }, tx);
         if (id is null)
-            throw AlreadyRegistered(await conn.ExecuteScalarAsync<long>("SELECT id FROM households WHERE citizen_id = @CitizenId", cmd, tx));
+        {
+            var existing = await conn.QuerySingleAsync<(long Id, string SubdistrictCode)>(
+                "SELECT id, subdistrict_code FROM households WHERE citizen_id = @CitizenId", cmd, tx);
+            if (caller.CanRead(existing.SubdistrictCode)) throw AlreadyRegistered(existing.Id);
+            // Outside the caller's area: neither the record nor its place is told, the attempt is kept, and repeats are throttled.
+            await Audit.WriteAsync(conn, tx, caller, RegisteredElsewhere.AuditAction, "household", null, null,
+                new { citizenIdMasked = Housing.CitizenId.Mask(cmd.CitizenId!), via = "register" }, ct);
+            await RegisteredElsewhere.CommitAndThrottleAsync(conn, tx, caller, ct);
+            throw RegisteredElsewhere.Refused();
+        }
         var view = (await conn.QuerySingleAsync<Row>(Select + " WHERE h.id = @id", new { id }, tx)).View(showId: false);
         await Audit.WriteAsync(conn, tx, caller, "household.create", "household", id, null, view, ct);
         await tx.CommitAsync(ct);
@@ -170,6 +179,10 @@ public sealed class HouseholdService(NpgsqlDataSource db)
            AND (@villageNo::int IS NULL OR h.village_no = @villageNo)
            AND (@text::text IS NULL OR h.head_name ILIKE '%' || @pattern || '%' OR h.citizen_id = @id OR h.house_no = @text)
         """ + "\n"; // ends in a newline, so ORDER BY can follow
+
+    /// <summary>Is this search text a whole citizen ID (13 digits, dashes and spaces aside)? Such a text must not travel in a URL.</summary>
+    public static bool IsFullCitizenId(string? q)
+        => q is not null && CitizenId.Normalize(q.Trim()) is { Length: 13 } id && !id.AsSpan().ContainsAnyExceptInRange('0', '9');
 
     /// <summary>The register within the caller's area: by subdistrict and village, and a text that matches the
     /// head's name, a whole citizen ID or a house number. IDs masked.</summary>

@@ -1,22 +1,19 @@
 using System.Globalization;
 using System.Text;
-using DocumentFormat.OpenXml;
-using DocumentFormat.OpenXml.Packaging;
-using DocumentFormat.OpenXml.Spreadsheet;
 
 namespace Housing.Imports;
 
-/// <summary>The household sheet to fill in: XLSX (with a second sheet explaining each column) or CSV,
-/// headers in Thai or English. With rows it writes a filled sheet the way Excel saves one (text in the
+/// <summary>The household sheet to fill in: XLSX built with ClosedXML (with a second sheet explaining each column) or
+/// CSV, headers in Thai or English. With rows it writes a filled sheet the way Excel saves one (text in the
 /// shared string table, numbers as numbers): the tests and the benchmark import such files.</summary>
 public static class ImportTemplate
 {
-    static string Header(HouseholdImportService.Column c, bool english) => english ? c.Header.En : c.Header.Th;
+    static string Header(ImportRows.Column c, bool english) => english ? c.Header.En : c.Header.Th;
 
     public static void WriteCsv(Stream output, bool english, IEnumerable<object?[]>? rows = null)
     {
         using var w = new StreamWriter(output, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 1 << 16, leaveOpen: true);
-        w.Write(string.Join(',', HouseholdImportService.Columns.Select(c => Quote(Header(c, english)))));
+        w.Write(string.Join(',', ImportRows.Columns.Select(c => Quote(Header(c, english)))));
         w.Write("\r\n");
         foreach (var row in rows ?? [])
         {
@@ -40,79 +37,51 @@ public static class ImportTemplate
 
     public static void WriteXlsx(Stream output, bool english, IEnumerable<object?[]>? rows = null)
     {
-        using var doc = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook);
-        var workbook = doc.AddWorkbookPart();
-        var strings = new Dictionary<string, int>();
-        int Shared(string s)
+        using var wb = Exports.Report.NewWorkbook();
+        var columns = ImportRows.Columns;
+        var data = wb.AddWorksheet(english ? "Households" : "ครัวเรือน");
+        for (var i = 0; i < columns.Length; i++)
         {
-            if (!strings.TryGetValue(s, out var i)) strings[s] = i = strings.Count;
-            return i;
+            data.Column(i + 1).Width = i == 8 ? 40 : 22;
+            // Typed into Excel, a citizen ID, house number or code stays text: 13 digits are not 1.23E+12, "0012" keeps its zeros.
+            if (columns[i].Field is "citizenId" or "houseNo" or "subdistrictCode") data.Column(i + 1).Style.NumberFormat.Format = "@";
+            data.Cell(1, i + 1).SetValue<string>(Header(columns[i], english));
         }
-
-        var data = workbook.AddNewPart<WorksheetPart>();
-        using (var w = OpenXmlWriter.Create(data))
+        data.Row(1).Style.Font.Bold = true;
+        data.SheetView.FreezeRows(1);
+        var n = 1;
+        foreach (var row in rows ?? [])
         {
-            w.WriteStartElement(new Worksheet());
-            w.WriteStartElement(new Columns());
-            for (var i = 0; i < HouseholdImportService.Columns.Length; i++)
-                w.WriteElement(new Column { Min = (uint)i + 1, Max = (uint)i + 1, Width = i == 8 ? 40 : 22, CustomWidth = true });
-            w.WriteEndElement();
-            w.WriteStartElement(new SheetData());
-            WriteRow(w, 1, HouseholdImportService.Columns.Select(c => (object?)Header(c, english)).ToArray(), Shared);
-            var n = 1;
-            foreach (var row in rows ?? []) WriteRow(w, ++n, row, Shared);
-            w.WriteEndElement();
-            w.WriteEndElement();
-        }
-
-        var help = workbook.AddNewPart<WorksheetPart>();
-        using (var w = OpenXmlWriter.Create(help))
-        {
-            w.WriteStartElement(new Worksheet());
-            w.WriteStartElement(new SheetData());
-            WriteRow(w, 1, [english ? "Column" : "คอลัมน์", english ? "Required" : "จำเป็น", english ? "What to enter" : "สิ่งที่ต้องกรอก"], Shared);
-            var n = 1;
-            foreach (var c in HouseholdImportService.Columns)
-                WriteRow(w, ++n, [Header(c, english), c.Required ? (english ? "yes" : "ใช่") : "", english ? c.Help.En : c.Help.Th], Shared);
-            WriteRow(w, n + 2, [english ? "Only the first sheet is imported. The header row may be in Thai or English."
-                : "ระบบนำเข้าเฉพาะแผ่นงานแรก หัวตารางเป็นภาษาไทยหรืออังกฤษก็ได้"], Shared);
-            w.WriteEndElement();
-            w.WriteEndElement();
-        }
-
-        var sst = workbook.AddNewPart<SharedStringTablePart>();
-        using (var w = OpenXmlWriter.Create(sst))
-        {
-            w.WriteStartElement(new SharedStringTable { Count = (uint)strings.Count, UniqueCount = (uint)strings.Count });
-            foreach (var s in strings.Keys) w.WriteElement(new SharedStringItem(new Text(s) { Space = SpaceProcessingModeValues.Preserve }));
-            w.WriteEndElement();
-        }
-
-        workbook.Workbook = new Workbook(new Sheets(
-            new Sheet { Name = english ? "Households" : "ครัวเรือน", SheetId = 1, Id = workbook.GetIdOfPart(data) },
-            new Sheet { Name = english ? "Help" : "คำอธิบาย", SheetId = 2, Id = workbook.GetIdOfPart(help) }));
-        workbook.Workbook.Save();
-    }
-
-    static void WriteRow(OpenXmlWriter w, int number, object?[] values, Func<string, int> shared)
-    {
-        w.WriteStartElement(new Row { RowIndex = (uint)number });
-        for (var i = 0; i < values.Length; i++)
-        {
-            var reference = Exports.XlsxSheet.Letter(i) + number.ToString(CultureInfo.InvariantCulture);
-            switch (values[i])
+            var r = data.Row(++n);
+            for (var i = 0; i < row.Length; i++)
             {
-                case null: break;
-                case int or long or decimal:
-                    w.WriteElement(new Cell { CellReference = reference, CellValue = new CellValue(Text(values[i])) });
-                    break;
-                default:
-                    w.WriteElement(new Cell { CellReference = reference, DataType = CellValues.SharedString,
-                        CellValue = new CellValue(shared(Text(values[i])).ToString(CultureInfo.InvariantCulture)) });
-                    break;
+                switch (row[i])
+                {
+                    case null: break;
+                    case int or long or decimal: r.Cell(i + 1).SetValue(Convert.ToDecimal(row[i], CultureInfo.InvariantCulture)); break;
+                    default: r.Cell(i + 1).SetValue<string>(Text(row[i])); break;
+                }
             }
         }
-        w.WriteEndElement();
-    }
 
+        var help = wb.AddWorksheet(english ? "Help" : "คำอธิบาย");
+        help.Column(1).Width = 24;
+        help.Column(2).Width = 10;
+        help.Column(3).Width = 80;
+        string[] titles = [english ? "Column" : "คอลัมน์", english ? "Required" : "จำเป็น", english ? "What to enter" : "สิ่งที่ต้องกรอก"];
+        for (var i = 0; i < titles.Length; i++) help.Cell(1, i + 1).SetValue<string>(titles[i]);
+        help.Row(1).Style.Font.Bold = true;
+        var h = 1;
+        foreach (var c in columns)
+        {
+            h++;
+            help.Cell(h, 1).SetValue<string>(Header(c, english));
+            help.Cell(h, 2).SetValue<string>(c.Required ? (english ? "yes" : "ใช่") : "");
+            help.Cell(h, 3).SetValue<string>(english ? c.Help.En : c.Help.Th);
+            help.Cell(h, 3).Style.Alignment.WrapText = true;
+        }
+        help.Cell(h + 2, 1).SetValue<string>(english ? "Only the first sheet is imported. The header row may be in Thai or English."
+            : "ระบบนำเข้าเฉพาะแผ่นงานแรก หัวตารางเป็นภาษาไทยหรืออังกฤษก็ได้");
+        output.Write(Exports.Report.Save(wb));
+    }
 }

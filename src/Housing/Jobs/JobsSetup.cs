@@ -1,95 +1,106 @@
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.PostgreSql;
+using Housing.Database;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
-using Quartz;
 
 namespace Housing.Jobs;
 
 public static class JobsSetup
 {
     /// <summary>
-    /// Quartz with its PostgreSQL store, clustered: every app instance on one database shares the
-    /// schedule and each fire runs on one of them. Call after <c>AddHousing</c>, so the scheduler starts
-    /// after the database (and stops before it). <c>Housing:Jobs:Enabled</c> false leaves the scheduler out.
+    /// Hangfire on PostgreSQL (schema <c>hangfire</c>): every app instance on one database shares the recurring
+    /// schedule and the queue, and each fire runs on one of them. Call after <c>AddHousing</c>, so the schedule and the
+    /// server start after the database (and stop before it). <c>Housing:Jobs:Enabled</c> false leaves Hangfire out.
     /// </summary>
     public static IServiceCollection AddHousingJobs(this IServiceCollection services, IConfiguration config)
     {
+        services.AddSingleton<JobInstance>();
         services.AddSingleton<JobService>();
+        services.AddTransient<RollupJobs>();
         if (!config.GetValue("Housing:Jobs:Enabled", true)) return services;
-        var nightly = config["Housing:Jobs:FullRefreshCron"] ?? "0 0 2 * * ?"; // 02:00 in Bangkok
-        var every = TimeSpan.FromSeconds(config.GetValue("Housing:Jobs:IncrementalSeconds", 5)); // a write shows within 10 s
-        services.AddQuartz(q =>
+        var nightly = config["Housing:Jobs:FullRefreshCron"] ?? "0 2 * * *"; // 02:00 in Bangkok
+        var prune = config["Housing:Jobs:PruneCron"] ?? "30 2 * * *";
+        var every = TimeSpan.FromSeconds(config.GetValue("Housing:Jobs:IncrementalSeconds", 5.0)); // a write shows within 10 s
+        // How often an idle worker looks for a queued job and the scheduler for a due fire: a run-now starts within it.
+        var poll = TimeSpan.FromSeconds(config.GetValue("Housing:Jobs:PollSeconds", 2.0));
+        var storageOptions = new PostgreSqlStorageOptions
         {
-            q.ConfigureScheduler(s =>
-            {
-                s.InstanceName = "housing";
-                s.MaxBatchSize = 1; // otherwise one node takes every fire
-            });
-            q.UsePersistentStore(st =>
-            {
-                // The database (and so its data source) only exists once DatabaseStartup has run; Quartz asks
-                // for it when the scheduler starts, after that.
-                st.UsePostgres(ds => ds.DataSourceFactory = sp => sp.GetRequiredService<NpgsqlDataSource>());
-                // A fire missed while every instance was down (by more than the threshold) runs once when one
-                // starts again; the misfire handler looks that often. A node that stops checking in is taken over.
-                var misfire = TimeSpan.FromSeconds(config.GetValue("Housing:Jobs:MisfireThresholdSeconds", 60));
-                st.ConfigureStore(o => o.MisfireThreshold = misfire);
-                var checkin = config.GetValue<double?>("Housing:Jobs:ClusterCheckinSeconds");
-                st.UseClustering(c =>
-                {
-                    if (checkin is not double seconds) return;
-                    c.CheckinInterval = TimeSpan.FromSeconds(seconds);
-                    c.CheckinMisfireThreshold = TimeSpan.FromSeconds(seconds);
-                });
-                st.UseSystemTextJsonSerializer();
-                st.ProvisionSchema();
-            });
-            // RequestRecovery: a run whose instance died (SIGKILL, power loss) is fired again by the cluster.
-            q.AddJob<RollupFullJob>(j => j.WithIdentity(JobService.RollupsFull).StoreDurably().RequestRecovery());
-            q.AddJob<RollupIncrementalJob>(j => j.WithIdentity(JobService.RollupsIncremental).StoreDurably().RequestRecovery());
+            SchemaName = HangfireSchema.Name,
+            PrepareSchemaIfNecessary = false, // installed by the migrations, under their lock, as the schema's owner
+            QueuePollInterval = poll,
+            // A job whose instance died is taken by another after this. Sliding: a run that is still going keeps it
+            // (renewed every fifth of it), so a long run is never started twice (measured: not sliding, a 50 s job ran twice at 30 s).
+            InvisibilityTimeout = TimeSpan.FromSeconds(config.GetValue("Housing:Jobs:InvisibilitySeconds", 60.0)),
+            UseSlidingInvisibilityTimeout = true,
+            // Hangfire's own locks (the recurring scheduler's) left by a killed instance expire after this, not 10 min.
+            DistributedLockTimeout = TimeSpan.FromMinutes(1),
+        };
+        // Each host gets its own storage and activator: Hangfire's defaults are process-wide statics
+        // (JobStorage.Current, JobActivator.Current), which two hosts in one process (the tests) would share.
+        services.AddSingleton<HangfireConnections>();
+        services.AddSingleton<JobStorage>(sp => new PostgreSqlStorage(sp.GetRequiredService<HangfireConnections>(), storageOptions));
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire(c => c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings());
+        services.AddHostedService(sp => new RecurringSchedule(sp.GetRequiredService<IRecurringJobManagerV2>(), nightly, prune));
+        services.AddHangfireServer((sp, o) =>
+        {
+            o.ServerName = sp.GetRequiredService<JobInstance>().Name;
+            o.WorkerCount = Math.Max(1, config.GetValue("Housing:Jobs:Workers", 2)); // three jobs, each one run at a time
+            o.SchedulePollingInterval = poll;
         });
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
-        // After Quartz's hosted service: the scheduler has started and fired what was missed.
-        services.AddHostedService(sp => new ScheduleKeeper(sp.GetRequiredService<ISchedulerFactory>(), [
-            TriggerBuilder.Create().ForJob(JobService.RollupsFull).WithIdentity(JobService.RollupsFull + ".nightly")
-                .WithCronSchedule(nightly, c => c.InTimeZone(Thai.Bangkok).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
-                .Build(),
-            TriggerBuilder.Create().ForJob(JobService.RollupsIncremental).WithIdentity(JobService.RollupsIncremental + ".frequent")
-                .StartNow().WithSimpleSchedule(s => s.WithInterval(every).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount))
-                .Build(),
-        ]));
+        services.AddHostedService(sp => new IncrementalRefresh(sp, every, sp.GetRequiredService<ILogger<IncrementalRefresh>>()));
         return services;
     }
 
     /// <summary>
-    /// Puts the configured triggers in the shared store without replacing one that has not changed:
-    /// replacing would reset its next fire time, so a nightly run missed while the app was down would
-    /// be forgotten instead of run once. A trigger whose schedule changed in configuration is rescheduled.
+    /// Puts the recurring jobs in the shared store at every start. Hangfire keeps a job's next fire when its cron did
+    /// not change, so a nightly fire missed while every instance was down is still due, and runs once
+    /// (<see cref="MisfireHandlingMode.Relaxed"/>: one run however many fires were missed). Two instances starting at
+    /// once are serialised by Hangfire's lock on the recurring job.
     /// </summary>
-    sealed class ScheduleKeeper(ISchedulerFactory schedulers, ITrigger[] triggers) : Microsoft.Extensions.Hosting.IHostedService
+    sealed class RecurringSchedule(IRecurringJobManagerV2 manager, string nightly, string prune) : IHostedService
     {
-        public async Task StartAsync(CancellationToken ct)
+        public Task StartAsync(CancellationToken ct)
         {
-            var scheduler = await schedulers.GetScheduler(ct);
-            foreach (var trigger in triggers)
-            {
-                var stored = await scheduler.GetTrigger(trigger.Key, ct);
-                if (stored is null)
-                {
-                    try { await scheduler.ScheduleJob(trigger, new ScheduleJobOptions(), ct); }
-                    catch (ObjectAlreadyExistsException) { } // another instance starting at the same time stored it first
-                }
-                else if (!SameSchedule(stored, trigger)) await scheduler.RescheduleJob(trigger.Key, trigger, ct);
-            }
+            var options = new RecurringJobOptions { TimeZone = Thai.Bangkok, MisfireHandling = MisfireHandlingMode.Relaxed };
+            manager.AddOrUpdate<RollupJobs>(JobService.RollupsFull, j => j.FullAsync(null, null, CancellationToken.None), nightly, options);
+            manager.AddOrUpdate<RollupJobs>(JobService.Prune, j => j.PruneAsync(null, null, CancellationToken.None), prune, options);
+            return Task.CompletedTask;
         }
 
-        static bool SameSchedule(ITrigger stored, ITrigger configured) => (stored, configured) switch
-        {
-            (ICronTrigger a, ICronTrigger b) => a.CronExpressionString == b.CronExpressionString && a.TimeZone.Id == b.TimeZone.Id,
-            (ISimpleTrigger a, ISimpleTrigger b) => a.RepeatInterval == b.RepeatInterval,
-            _ => false,
-        };
-
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    }
+}
+
+/// <summary>Hangfire's connections: a pool of their own (application name <c>housing-jobs</c>) on the app's
+/// database, made when first asked for, which is after <see cref="DatabaseStartup"/> has started it.</summary>
+public sealed class HangfireConnections(HousingDatabase database) : IConnectionFactory, IDisposable
+{
+    readonly Lock gate = new();
+    NpgsqlDataSource? source;
+
+    public NpgsqlConnection GetOrCreateConnection()
+    {
+        lock (gate)
+        {
+            if (source is null)
+            {
+                var builder = new NpgsqlDataSourceBuilder(database.ConnectionString);
+                builder.ConnectionStringBuilder.ApplicationName = "housing-jobs";
+                source = builder.Build();
+            }
+            return source.CreateConnection();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (gate) source?.Dispose();
     }
 }

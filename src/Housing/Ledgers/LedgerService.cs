@@ -152,6 +152,18 @@ public sealed class LedgerService(NpgsqlDataSource db)
         return new MonthlyReport(ledger.Project, months);
     }
 
+    /// <summary>The monthly report as a workbook, with the export's audit row (who, which project, how many months).</summary>
+    public async Task<(string FileName, byte[] Bytes)> MonthlyWorkbookAsync(Caller caller, long projectId, CancellationToken ct = default)
+    {
+        var report = await MonthlyAsync(caller, projectId, ct);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await Audit.WriteAsync(conn, tx, caller, "export.monthly_report", "export", "monthly_report", null,
+            new { kind = "monthly_report", projectId, subdistrictCode = report.Project.SubdistrictCode, rows = report.Months.Count }, ct);
+        await tx.CommitAsync(ct);
+        return ($"cash-report-project-{projectId}.xlsx", MonthlyWorkbook.Write(report));
+    }
+
     static async Task<ProjectMoney> ReadProjectAsync(NpgsqlConnection conn, Caller caller, long projectId, System.Data.IDbTransaction? tx = null,
         Func<NotFound>? notFound = null)
     {

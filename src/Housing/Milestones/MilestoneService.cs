@@ -54,12 +54,14 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // The allocation row lock queues two writers of the same home's milestones, so the order check holds.
-        var a = await conn.QuerySingleOrDefaultAsync<(string SubdistrictCode, bool Cancelled)>("""
+        // An outsider's statement finds (and locks) nothing.
+        var a = await conn.QuerySingleOrDefaultAsync<(string SubdistrictCode, bool Cancelled)>($"""
             SELECT p.subdistrict_code, a.cancelled_at IS NOT NULL FROM allocations a JOIN projects p ON p.id = a.project_id
-            WHERE a.id = @allocationId FOR UPDATE OF a
-            """, new { allocationId }, tx);
-        if (a.SubdistrictCode is null) throw Allocations.AllocationService.AllocationNotFound(allocationId);
-        caller.EnsureAllowed(caller.CanRecordMilestone(a.SubdistrictCode), a.SubdistrictCode, () => Allocations.AllocationService.AllocationNotFound(allocationId));
+            WHERE a.id = @allocationId AND {Areas.Writable("p.subdistrict_code")} FOR UPDATE OF a
+            """, Areas.Args(caller, AreaRight.RecordMilestone, new { allocationId }), tx);
+        if (a.SubdistrictCode is null)
+            throw Areas.Refusal(caller, (await Areas.OfAllocationAsync(conn, allocationId, tx, ct))?.SubdistrictCode,
+                () => Allocations.AllocationService.AllocationNotFound(allocationId));
 
         var last = await conn.QuerySingleOrDefaultAsync<MilestoneView>(
             $"SELECT {Columns} FROM milestones WHERE allocation_id = @allocationId ORDER BY stage_order DESC LIMIT 1", new { allocationId }, tx);
@@ -90,10 +92,8 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
     public async Task<IReadOnlyList<MilestoneView>> ListAsync(Caller caller, long allocationId, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var subdistrict = await conn.ExecuteScalarAsync<string?>(
-            "SELECT p.subdistrict_code FROM allocations a JOIN projects p ON p.id = a.project_id WHERE a.id = @allocationId", new { allocationId })
-            ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
-        caller.EnsureCanRead(subdistrict, () => Allocations.AllocationService.AllocationNotFound(allocationId));
+        var place = await Areas.OfAllocationAsync(conn, allocationId, ct: ct) ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
+        caller.EnsureCanRead(place.SubdistrictCode, () => Allocations.AllocationService.AllocationNotFound(allocationId));
         var milestones = await conn.QueryAsync<MilestoneView>($"SELECT {Columns} FROM milestones WHERE allocation_id = @allocationId ORDER BY stage_order", new { allocationId });
         var photos = (await conn.QueryAsync<PhotoView>($"""
             SELECT {PhotoColumns} FROM milestone_photos
@@ -122,12 +122,16 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        // The milestone row lock queues uploads to one milestone, so the count of 5 holds.
-        var subdistrict = await conn.ExecuteScalarAsync<string?>("""
-            SELECT p.subdistrict_code FROM milestones m JOIN allocations a ON a.id = m.allocation_id JOIN projects p ON p.id = a.project_id
-            WHERE m.id = @milestoneId FOR UPDATE OF m
-            """, new { milestoneId }, tx) ?? throw MilestoneNotFound(milestoneId);
-        caller.EnsureAllowed(caller.CanRecordMilestone(subdistrict), subdistrict, () => MilestoneNotFound(milestoneId));
+        // The milestone row lock queues uploads to one milestone, so the count of 5 holds. An outsider's statement finds (and locks) nothing.
+        var allocationId = await conn.ExecuteScalarAsync<long?>($"""
+            SELECT m.allocation_id FROM milestones m JOIN allocations a ON a.id = m.allocation_id JOIN projects p ON p.id = a.project_id
+            WHERE m.id = @milestoneId AND {Areas.Writable("p.subdistrict_code")} FOR UPDATE OF m
+            """, Areas.Args(caller, AreaRight.RecordMilestone, new { milestoneId }), tx);
+        if (allocationId is null)
+        {
+            var of = await conn.ExecuteScalarAsync<long?>("SELECT allocation_id FROM milestones WHERE id = @milestoneId", new { milestoneId }, tx);
+            throw Areas.Refusal(caller, of is long a ? (await Areas.OfAllocationAsync(conn, a, tx, ct))?.SubdistrictCode : null, () => MilestoneNotFound(milestoneId));
+        }
         var existing = await conn.QueryAsync<PhotoView>($"SELECT {PhotoColumns} FROM milestone_photos WHERE milestone_id = @milestoneId", new { milestoneId }, tx);
         if (existing.FirstOrDefault(p => p.Sha256 == sha256) is { } same) return new Saved<PhotoView>(same, true);
         if (existing.Count() >= MaxPhotos)

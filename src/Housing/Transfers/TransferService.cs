@@ -24,11 +24,12 @@ public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        // The project row is the lock every money write of this project queues on.
-        var subdistrict = await conn.ExecuteScalarAsync<string?>(
-            "SELECT subdistrict_code FROM projects WHERE id = @projectId FOR UPDATE", new { projectId }, tx)
-            ?? throw Budgets.BudgetService.ProjectNotFound(projectId);
-        caller.EnsureAllowed(caller.CanRecordMoney(subdistrict), subdistrict, () => Budgets.BudgetService.ProjectNotFound(projectId));
+        // The project row is the lock every money write of this project queues on; an outsider's statement finds (and locks) nothing.
+        var locked = await conn.ExecuteScalarAsync<string?>(
+            $"SELECT subdistrict_code FROM projects WHERE id = @projectId AND {Areas.Writable("subdistrict_code")} FOR UPDATE",
+            Areas.Args(caller, AreaRight.RecordMoney, new { projectId }), tx);
+        if (locked is null)
+            throw Areas.Refusal(caller, await Areas.OfProjectAsync(conn, projectId, tx, ct), () => Budgets.BudgetService.ProjectNotFound(projectId));
         var reference = cmd.Reference!.Trim();
         var seen = await conn.QuerySingleOrDefaultAsync<TransferView>(
             $"SELECT {Columns} FROM transfers WHERE project_id = @projectId AND reference = @reference", new { projectId, reference }, tx);

@@ -89,7 +89,7 @@ public sealed class SignInTests(TestApp app) : IClassFixture<TestApp>
         var right = await client.SendAsync(english);
         Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
         var problem = await Problem(right);
-        Assert.StartsWith("This account is locked after repeated failed sign-ins.", problem.GetProperty("detail").GetString());
+        Assert.StartsWith("Too many failed sign-ins with this name from here: signing in is paused.", problem.GetProperty("detail").GetString());
         Assert.Equal(1, await app.Db.CountAsync("audit_log", "action = 'user.locked' AND entity_id = @id", new { id = user.UserId.ToString() }));
     }
 
@@ -168,6 +168,9 @@ public sealed class SecurityHeaderTests(TestApp app) : IClassFixture<TestApp>
 public sealed class RateLimitedApp : TestApp
 {
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Housing:Auth:SignInsPerMinute"] = "3" };
+    // Each test its own client address, so their windows do not mix.
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        => builder.ConfigureServices(s => s.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, Housing.Tests.Security.PeerAddress>());
 }
 
 public sealed class RateLimitTests(RateLimitedApp app) : IClassFixture<RateLimitedApp>
@@ -184,6 +187,51 @@ public sealed class RateLimitTests(RateLimitedApp app) : IClassFixture<RateLimit
         Assert.True(r.Headers.RetryAfter is not null);
         // Other endpoints are not limited by it.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Loading_the_sign_in_page_is_not_a_sign_in_attempt()
+    {
+        var client = app.Anonymous();
+        for (var i = 0; i < 25; i++)
+        {
+            var page = new HttpRequestMessage(HttpMethod.Get, "/Access/SignIn");
+            page.Headers.Add(Housing.Tests.Security.PeerAddress.Header, "192.0.2.51");
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(page)).StatusCode);
+        }
+        // The attempts themselves are still limited.
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(Housing.Tests.Security.PeerAddress.SignIn("192.0.2.51", $"page{i}", "wrong-password"))).StatusCode);
+        Assert.Equal((HttpStatusCode)429, (await client.SendAsync(Housing.Tests.Security.PeerAddress.SignIn("192.0.2.51", "page4", "wrong-password"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Past_the_limit_the_sign_in_page_answers_a_page_in_the_users_language()
+    {
+        var client = app.Anonymous();
+        HttpRequestMessage Post(string path)
+        {
+            var r = new HttpRequestMessage(HttpMethod.Post, path)
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["username"] = "someone", ["password"] = "wrong-password" }),
+            };
+            r.Headers.Add(Housing.Tests.Security.PeerAddress.Header, "192.0.2.52");
+            return r;
+        }
+        for (var i = 0; i < 3; i++) Assert.NotEqual((HttpStatusCode)429, (await client.SendAsync(Post("/Access/SignIn"))).StatusCode);
+        var thai = await client.SendAsync(Post("/Access/SignIn"));
+        Assert.Equal((HttpStatusCode)429, thai.StatusCode);
+        Assert.Equal("text/html", thai.Content.Headers.ContentType!.MediaType);
+        var html = await thai.Content.ReadAsStringAsync();
+        Assert.Contains("<html lang=\"th\">", html);
+        Assert.Contains("<h1>มีการเข้าสู่ระบบจากที่นี่บ่อยเกินไป กรุณารอหนึ่งนาทีแล้วลองใหม่</h1>", html);
+        var english = await client.SendAsync(Post("/Access/SignIn?culture=en&ui-culture=en"));
+        Assert.Equal((HttpStatusCode)429, english.StatusCode);
+        Assert.Contains("<h1>Too many sign-in attempts from here. Wait a minute and try again.</h1>", await english.Content.ReadAsStringAsync());
+        // The API's 429 stays a problem, its title in the language too.
+        var api = await client.SendAsync(Housing.Tests.Security.PeerAddress.SignIn("192.0.2.52", "someone", "wrong-password"));
+        Assert.Equal("application/problem+json", api.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("ส่งคำขอบ่อยเกินไป", (await api.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
     }
 }
 
@@ -244,5 +292,84 @@ public sealed class BehindProxyTests(BehindProxyApp app) : IClassFixture<BehindP
         Assert.Contains("secure", cookie);
         Assert.Contains("httponly", cookie);
         Assert.Contains("samesite=lax", cookie);
+    }
+}
+
+public sealed class PeerApp : TestApp
+{
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        => builder.ConfigureServices(s => s.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, Housing.Tests.Security.PeerAddress>());
+}
+
+/// <summary>Issue 12, item 5: a lock binds one name from one client address, and tells nothing about which names exist.</summary>
+public sealed class LockoutTests(PeerApp app) : IClassFixture<PeerApp>
+{
+    static HttpRequestMessage SignIn(string from, string username, string password) => Housing.Tests.Security.PeerAddress.SignIn(from, username, password);
+
+    [Fact]
+    public async Task Five_failures_from_one_address_do_not_lock_the_real_user_out_from_another()
+    {
+        var user = await app.CreateUserAsync(Role.Admin);
+        var client = app.Anonymous();
+        for (var i = 0; i < 5; i++) await client.SendAsync(SignIn("203.0.113.66", user.Username, "wrong-password"));
+        var attacker = await client.SendAsync(SignIn("203.0.113.66", user.Username, TestApp.Password));
+        Assert.Equal(HttpStatusCode.Unauthorized, attacker.StatusCode);
+        Assert.True((await attacker.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("locked").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(SignIn("198.51.100.23", user.Username, TestApp.Password))).StatusCode);
+        // The count is a row (so it holds on every instance), keyed by the name and the address.
+        Assert.Equal(1, await app.Db.CountAsync("sign_in_failures", "username_key = @key AND client_address = '203.0.113.66' AND locked_until > now()",
+            new { key = user.Username.ToLowerInvariant() }));
+        Assert.Equal(0, await app.Db.CountAsync("sign_in_failures", "username_key = @key AND client_address = '198.51.100.23'", new { key = user.Username.ToLowerInvariant() }));
+    }
+
+    [Fact]
+    public async Task An_unknown_name_answers_exactly_as_a_real_one_also_when_locked()
+    {
+        var user = await app.CreateUserAsync(Role.Viewer);
+        var client = app.Anonymous();
+        async Task<List<string>> Attempts(string name)
+        {
+            var answers = new List<string>();
+            for (var i = 0; i < 6; i++)
+            {
+                var r = await client.SendAsync(SignIn("203.0.113.77", name, "wrong-password"));
+                var body = await r.Content.ReadFromJsonAsync<JsonElement>();
+                var locked = body.TryGetProperty("locked", out var l) && l.GetBoolean();
+                answers.Add($"{(int)r.StatusCode} {locked} {System.Text.RegularExpressions.Regex.Replace(body.GetProperty("detail").GetString()!, "หลัง .*$", "หลัง …")}");
+            }
+            return answers;
+        }
+        var known = await Attempts(user.Username);
+        var unknown = await Attempts("no.such.person");
+        Assert.Equal(known, unknown);
+        Assert.Equal("401 False ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", known[0]);
+        Assert.StartsWith("401 True มีการใส่รหัสผ่านผิดหลายครั้งจากที่นี่", known[4]);
+        Assert.Equal(known[4], known[5]);
+    }
+
+    [Fact]
+    public async Task A_burst_of_failures_at_once_locks_once_and_the_lock_holds()
+    {
+        var user = await app.CreateUserAsync(Role.Viewer);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => app.Anonymous().SendAsync(SignIn("203.0.113.99", user.Username, "wrong-password"))));
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Unauthorized, a.StatusCode));
+        var right = await app.Anonymous().SendAsync(SignIn("203.0.113.99", user.Username, TestApp.Password));
+        Assert.True((await right.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("locked").GetBoolean());
+        Assert.Equal(1, await app.Db.CountAsync("audit_log", "action = 'user.locked' AND entity_id = @id", new { id = user.UserId.ToString() }));
+    }
+
+    [Fact]
+    public async Task A_success_clears_the_count_and_failures_older_than_the_lockout_time_do_not_add_up()
+    {
+        var user = await app.CreateUserAsync(Role.Viewer);
+        var client = app.Anonymous();
+        for (var i = 0; i < 4; i++) await client.SendAsync(SignIn("203.0.113.88", user.Username, "wrong-password"));
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(SignIn("203.0.113.88", user.Username, TestApp.Password))).StatusCode);
+        for (var i = 0; i < 4; i++) await client.SendAsync(SignIn("203.0.113.88", user.Username, "wrong-password"));
+        await app.Db.ExecuteAsync("UPDATE sign_in_failures SET last_failed_at = now() - interval '16 minutes' WHERE username_key = @key", new { key = user.Username.ToLowerInvariant() });
+        var fifth = await client.SendAsync(SignIn("203.0.113.88", user.Username, "wrong-password"));
+        Assert.False((await fifth.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("locked", out _));
+        Assert.Equal(1, await app.Db.ScalarAsync<int>("SELECT failures FROM sign_in_failures WHERE username_key = @key", new { key = user.Username.ToLowerInvariant() }));
     }
 }

@@ -10,7 +10,7 @@ using Housing.Tests.Rollups;
 
 namespace Housing.Tests.Exports;
 
-/// <summary>The rollup workbook read back cell by cell, validated by the OpenXml SDK's validator.</summary>
+/// <summary>The rollup workbook validated by the OpenXml SDK's validator and read back as LibreOffice shows it.</summary>
 public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests.App>, IAsyncLifetime
 {
     public sealed class App : TestApp
@@ -36,16 +36,16 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    static async Task<SpreadsheetDocument> DownloadAsync(HttpClient client, string query)
+    static async Task<byte[]> DownloadAsync(HttpClient client, string query)
     {
         var r = await client.GetAsync("/api/v1/exports/rollup.xlsx" + query);
         Assert.Equal(HttpStatusCode.OK, r.StatusCode);
         Assert.Equal(RollupWorkbook.ContentType, r.Content.Headers.ContentType!.MediaType);
         var bytes = await r.Content.ReadAsByteArrayAsync();
-        var doc = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
+        using var doc = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
         var errors = new OpenXmlValidator(FileFormatVersions.Office2016).Validate(doc).Select(e => $"{e.Part?.Uri} {e.Path?.XPath}: {e.Description}").ToList();
         Assert.Empty(errors);
-        return doc;
+        return bytes;
     }
 
     static Worksheet Sheet(SpreadsheetDocument doc, string name)
@@ -55,108 +55,131 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
         return ((WorksheetPart)wb.GetPartById(sheet.Id!)).Worksheet;
     }
 
-    static List<List<Cell>> Rows(Worksheet ws) => ws.GetFirstChild<SheetData>()!.Elements<Row>().Select(r => r.Elements<Cell>().ToList()).ToList();
-    static string Text(Cell c) => c.InlineString?.Text?.Text ?? c.CellValue?.Text ?? "";
-    static string At(Worksheet ws, string reference) => ws.Descendants<Cell>().SingleOrDefault(c => c.CellReference == reference) is { } c ? Text(c) : "";
+    static readonly string[] ProvinceSheets = ["จังหวัด Province", "อำเภอ District", "ตำบล Subdistrict", "โครงการ Project", "ครัวเรือน Households"];
 
     [Fact]
-    public async Task A_province_workbook_has_a_sheet_per_level_and_households_with_Thai_and_English_headers()
+    public async Task A_province_workbook_opens_in_LibreOffice_with_its_totals_computed_and_Buddhist_Era_dates()
     {
-        using var doc = await DownloadAsync(await app.ClientAsync(Role.Viewer), "?fiscalYear=2565&program=BPP&provinceCode=54");
-        Assert.Equal(["จังหวัด Province", "อำเภอ District", "ตำบล Subdistrict", "โครงการ Project", "ครัวเรือน Households"],
-            doc.WorkbookPart!.Workbook.Sheets!.Elements<Sheet>().Select(s => s.Name!.Value!));
-        var rows = Rows(Sheet(doc, "จังหวัด Province"));
-        Assert.Equal("รหัส", Text(rows[0][0]));
-        Assert.Equal("Code", Text(rows[1][0]));
-        Assert.Equal("งบประมาณ (บาท)", Text(rows[0][7]));
-        Assert.Equal("Budget (baht)", Text(rows[1][7]));
-        Assert.Equal(["54", "แพร่", "Phrae", "TH", "BPP", "2565", "65", "1358500.00", "65", "1358500.00", "788900.00", "16"], rows[2].Take(12).Select(Text));
-        Assert.Equal("0.581", Text(rows[2][12]));
+        var bytes = await DownloadAsync(await app.ClientAsync(Role.Viewer), "?fiscalYear=2565&program=BPP&provinceCode=54");
+        var book = await LibreOffice.ReadAsync(bytes);
+        Assert.Equal(ProvinceSheets.Order(), book.Sheets.Keys.Order());
 
-        var districts = Rows(Sheet(doc, "อำเภอ District"));
+        var province = book["จังหวัด Province"];
+        Assert.Equal(["รหัส", "ชื่อ", "ชื่อภาษาอังกฤษ", "รหัสสังกัด", "สังกัด"], province[0].Take(5));
+        Assert.Equal(["Code", "Name", "Name (English)", "Parent code", "Parent"], province[1].Take(5));
+        // The fiscal year is a year (not "2,565"), the parent is named.
+        Assert.Equal(["54", "แพร่", "Phrae", "TH", "ประเทศไทย", "BPP", "2565", "65", "1,358,500.00", "65", "1,358,500.00", "788,900.00", "16", "58.1%", "24.6%", "569,600.00"],
+            province[2]);
+
+        var districts = book["อำเภอ District"];
         var total = districts[^1];
-        Assert.Equal("รวม / Total", Text(total[0]));
-        var last = districts.Count - 1;
-        Assert.Equal($"SUBTOTAL(9,K3:K{last})", total.Single(c => c.CellReference == $"K{last + 1}").CellFormula!.Text);
-        Assert.Equal("788900.00", total.Single(c => c.CellReference == $"K{last + 1}").CellValue!.Text);
-        Assert.Equal($"IF(H{last + 1}=0,0,K{last + 1}/H{last + 1})", total.Single(c => c.CellReference == $"M{last + 1}").CellFormula!.Text);
+        Assert.Equal("รวม / Total", total[0]);
+        Assert.Equal(["65", "1,358,500.00"], total[7..9]);
+        Assert.Equal("788,900.00", total[11]); // a SUM computed by LibreOffice
+        Assert.Equal("58.1%", total[13]);
+        Assert.All(districts.Skip(2).SkipLast(1), d => Assert.Equal(("54", "แพร่"), (d[3], d[4])));
 
-        var households = Rows(Sheet(doc, "ครัวเรือน Households"));
+        var projects = book["โครงการ Project"];
+        Assert.All(projects.Skip(2).SkipLast(1), p => Assert.Equal("", p[2])); // a project has no English name
+        Assert.All(projects.Skip(2).SkipLast(1), p => Assert.StartsWith("โครงการ ต." + p[4], p[1]));
+
+        var households = book["ครัวเรือน Households"];
         Assert.Equal(65 + 3, households.Count);
-        Assert.All(households.Skip(2).SkipLast(1), h => Assert.Matches(@"^\d-xxxx-xxxxx-\d\d-\d$", Text(h[1])));
-        Assert.Equal("1358500.00", Text(households[^1].Single(c => c.CellReference == "L68")));
-        Assert.DoesNotContain(households.Skip(2).SelectMany(r => r), c => Text(c).Length == 13 && Text(c).All(char.IsAsciiDigit));
+        Assert.All(households.Skip(2).SkipLast(1), h => Assert.Matches(@"^\d-xxxx-xxxxx-\d\d-\d$", h[1]));
+        Assert.Equal("1,358,500.00", households[^1][11]);
+        Assert.Contains(households, h => h[15] == "3 ม.ค. 2565");
+        Assert.DoesNotContain(households.Skip(2).SelectMany(r => r), c => c.Length == 13 && c.All(char.IsAsciiDigit));
     }
 
     [Fact]
-    public async Task Every_sheet_is_frozen_filtered_and_set_up_to_print_landscape_one_page_wide_repeating_its_headers()
+    public async Task Every_sheet_is_frozen_filtered_and_set_up_to_print_landscape_A4_one_page_wide_repeating_its_headers()
     {
-        using var doc = await DownloadAsync(await app.ClientAsync(Role.Admin), "?fiscalYear=2565");
+        var bytes = await DownloadAsync(await app.ClientAsync(Role.Admin), "?fiscalYear=2565");
+        using var doc = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
         var wb = doc.WorkbookPart!.Workbook;
-        Assert.Equal(["ประเทศ National", "จังหวัด Province", "อำเภอ District", "ตำบล Subdistrict", "โครงการ Project"], wb.Sheets!.Elements<Sheet>().Select(s => s.Name!.Value!));
+        string[] sheets = ["ประเทศ National", "จังหวัด Province", "อำเภอ District", "ตำบล Subdistrict", "โครงการ Project"];
+        Assert.Equal(sheets, wb.Sheets!.Elements<Sheet>().Select(s => s.Name!.Value!));
         var names = wb.DefinedNames!.Elements<DefinedName>().ToList();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < sheets.Length; i++)
         {
-            var name = wb.Sheets!.Elements<Sheet>().ElementAt(i).Name!.Value!;
-            Assert.Equal($"'{name}'!$1:$2", names.Single(n => n.Name == "_xlnm.Print_Titles" && n.LocalSheetId! == (uint)i).Text);
-            var ws = Sheet(doc, name);
+            Assert.Equal($"'{sheets[i]}'!1:2", names.Single(n => n.Name == "_xlnm.Print_Titles" && n.LocalSheetId! == (uint)i).Text);
+            var ws = Sheet(doc, sheets[i]);
             var pane = ws.Descendants<Pane>().Single();
-            Assert.Equal((2d, "A3", PaneStateValues.Frozen), (pane.VerticalSplit!.Value, pane.TopLeftCell!.Value, pane.State!.Value));
-            Assert.StartsWith("A2:O", ws.GetFirstChild<AutoFilter>()!.Reference!.Value);
+            Assert.Equal(2d, pane.VerticalSplit!.Value);
+            Assert.Contains(pane.State!.Value, new[] { PaneStateValues.Frozen, PaneStateValues.FrozenSplit });
+            Assert.StartsWith("A2:P", ws.GetFirstChild<AutoFilter>()!.Reference!.Value);
             var setup = ws.GetFirstChild<PageSetup>()!;
-            Assert.Equal((OrientationValues.Landscape, 1u, 0u), (setup.Orientation!.Value, setup.FitToWidth!.Value, setup.FitToHeight!.Value));
-            Assert.True(ws.GetFirstChild<SheetProperties>()!.PageSetupProperties!.FitToPage!.Value);
+            Assert.True(setup.Orientation?.Value == OrientationValues.Landscape && setup.PaperSize?.Value == 9u && (setup.FitToWidth?.Value ?? 1u) == 1u && setup.FitToHeight?.Value == 0u, setup.OuterXml);
         }
-        var national = Sheet(doc, "ประเทศ National");
-        Assert.Equal(["TH", "ประเทศไทย", "Thailand", "", "BMK"], new[] { "A3", "B3", "C3", "D3", "E3" }.Select(r => At(national, r)));
-        Assert.Equal("BPP", At(national, "E4"));
-        Assert.Equal("1514750.00", At(national, "H4"));
-        Assert.True(wb.CalculationProperties!.FullCalculationOnLoad!.Value);
+        var national = (await LibreOffice.ReadAsync(bytes))["ประเทศ National"];
+        Assert.Equal(["TH", "ประเทศไทย", "Thailand", "", "", "BMK"], national[2][..6]);
+        Assert.Equal(("BPP", "1,514,750.00"), (national[3][5], national[3][8]));
     }
 
     [Fact]
-    public async Task Baht_percent_and_Buddhist_Era_date_formats_are_applied()
+    public async Task A_caller_exports_only_its_area_another_province_is_a_404_and_each_export_is_audited()
     {
-        using var doc = await DownloadAsync(await app.ClientAsync(Role.Admin), "?fiscalYear=2565&program=BPP&provinceCode=54");
-        var styles = doc.WorkbookPart!.WorkbookStylesPart!.Stylesheet;
-        var xfs = styles.CellFormats!.Elements<CellFormat>().ToList();
-        var formats = styles.NumberingFormats!.Elements<NumberingFormat>().ToDictionary(n => n.NumberFormatId!.Value, n => n.FormatCode!.Value);
-        string FormatOf(Cell c) { var id = xfs[(int)c.StyleIndex!.Value].NumberFormatId!.Value; return formats.TryGetValue(id, out var f) ? f! : $"builtin {id}"; }
-        var province = Rows(Sheet(doc, "จังหวัด Province"))[2];
-        Assert.Equal("builtin 4", FormatOf(province[7])); // #,##0.00
-        Assert.Equal("0.0%", FormatOf(province[12]));
-        var household = Rows(Sheet(doc, "ครัวเรือน Households"))[2];
-        var reached = household.Single(c => c.CellReference!.Value!.StartsWith('P'));
-        Assert.Equal("[$-107041E]d mmm yyyy", FormatOf(reached));
-        Assert.Equal(new DateOnly(2022, 1, 3), DateOnly.FromDateTime(DateTime.FromOADate(double.Parse(reached.CellValue!.Text, System.Globalization.CultureInfo.InvariantCulture))));
-    }
-
-    [Fact]
-    public async Task A_caller_exports_only_its_area_and_another_province_is_a_404()
-    {
-        var staff = await app.ClientAsync(Role.ProvincialStaff, provinces: ["19"]);
-        var before = await app.Db.CountAsync("audit_log");
+        var user = await app.CreateUserAsync(Role.ProvincialStaff, provinces: ["19"]);
+        var staff = await app.ClientForAsync(user.Username);
+        var before = await app.Db.CountAsync("audit_log", "action = 'export.rollup_workbook'");
         var refused = await staff.GetAsync("/api/v1/exports/rollup.xlsx?fiscalYear=2565&provinceCode=54");
         Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
         Assert.Equal(HttpStatusCode.BadRequest, (await staff.GetAsync("/api/v1/exports/rollup.xlsx?fiscalYear=2565&program=ABC")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await staff.GetAsync("/api/v1/exports/rollup.xlsx?fiscalYear=2565&provinceCode=%00")).StatusCode);
+        Assert.Equal(before, await app.Db.CountAsync("audit_log", "action = 'export.rollup_workbook'"));
 
-        using var doc = await DownloadAsync(staff, "?fiscalYear=2565&program=BPP&households=true");
-        Assert.Equal(["19"], Rows(Sheet(doc, "จังหวัด Province")).Skip(2).SkipLast(1).Select(r => Text(r[0])));
-        Assert.Equal("156250.00", At(Sheet(doc, "ประเทศ National"), "H3"));
-        Assert.Equal(4 + 3, Rows(Sheet(doc, "ครัวเรือน Households")).Count);
-        Assert.Equal(before, await app.Db.CountAsync("audit_log"));
+        var book = await LibreOffice.ReadAsync(await DownloadAsync(staff, "?fiscalYear=2565&program=BPP&households=true"));
+        Assert.Equal(["19"], book["จังหวัด Province"].Skip(2).SkipLast(1).Select(r => r[0]));
+        Assert.Equal("156,250.00", book["ประเทศ National"][2][8]);
+        Assert.Equal(4 + 3, book["ครัวเรือน Households"].Count);
+
+        var audit = await app.Db.QueryAsync<(string ActorName, string Entity, string EntityId, string After)>(
+            "SELECT actor_name, entity, entity_id, after::text FROM audit_log WHERE action = 'export.rollup_workbook' ORDER BY id DESC LIMIT 1");
+        Assert.Equal(before + 1, await app.Db.CountAsync("audit_log", "action = 'export.rollup_workbook'"));
+        Assert.Equal((user.Username, "export", "rollup_workbook"), (audit[0].ActorName, audit[0].Entity, audit[0].EntityId));
+        var after = System.Text.Json.JsonDocument.Parse(audit[0].After).RootElement;
+        Assert.Equal(("rollup_workbook", 2565, "BPP", true), (after.GetProperty("kind").GetString(), after.GetProperty("fiscalYear").GetInt32(),
+            after.GetProperty("program").GetString(), after.GetProperty("households").GetBoolean()));
+        // National, province, its 2 districts... every row of every sheet: the sheets' data rows in all.
+        var dataRows = book.Sheets.Values.Sum(rows => rows.Count - 3);
+        Assert.Equal((dataRows, 4), (after.GetProperty("rows").GetInt32(), after.GetProperty("householdRows").GetInt32()));
     }
 
     [Fact]
-    public void The_writer_streams_100000_rows_without_holding_them()
+    public async Task The_streamed_register_listing_shows_the_same_figures_as_the_ClosedXML_workbook()
+    {
+        // A limit of 10 homes sends Phrae's 65 down the streaming path; the default sends them to ClosedXML.
+        var streaming = new ExportService(app.Db, app.Get<RollupService>(), TimeProvider.System, streamPast: 10);
+        var query = new ExportQuery(2565, "BPP", "54");
+        var caller = new Caller(0, "system", Role.Viewer, [], []);
+        async Task<byte[]> Write(ExportService s)
+        {
+            using var buffer = new MemoryStream();
+            await (await s.RollupWorkbookAsync(caller, query)).WriteAsync(buffer);
+            return buffer.ToArray();
+        }
+        var streamed = await Write(streaming);
+        var built = await Write(app.Get<ExportService>());
+        using (var doc = SpreadsheetDocument.Open(new MemoryStream(streamed), false))
+        {
+            Assert.Empty(new OpenXmlValidator(FileFormatVersions.Office2016).Validate(doc).Select(e => $"{e.Part?.Uri} {e.Path?.XPath}: {e.Description}"));
+            Assert.Null(doc.WorkbookPart!.SharedStringTablePart); // inline strings: nothing kept until the end
+        }
+        var books = await LibreOffice.ReadAsync(new Dictionary<string, byte[]> { ["streamed"] = streamed, ["closedxml"] = built });
+        Assert.Equal(ProvinceSheets.Order(), books["streamed"].Sheets.Keys.Order());
+        foreach (var sheet in ProvinceSheets) Assert.Equal(books["closedxml"][sheet], books["streamed"][sheet]);
+        Assert.Equal("1,358,500.00", books["streamed"]["ครัวเรือน Households"][^1][11]);
+    }
+
+    [Fact]
+    public void The_streaming_writer_streams_100000_rows_without_holding_them()
     {
         using var sink = new CountingStream();
         long peak = 0;
-        using (var x = new XlsxWriter(sink))
+        using (var x = new StreamingWorkbook(sink))
         {
-            var sheet = x.AddSheet("Rows", [new("ก", "A", CellKind.Integer, 8, Sum: true), new("ข", "B", CellKind.Text, 20), new("ค", "C", CellKind.Baht, 12, Sum: true)], "test");
+            var sheet = x.AddSheet("Rows", [new("ก", "A", CellKind.Count, 8, Sum: true), new("ข", "B", CellKind.Text, 20), new("ค", "C", CellKind.Baht, 12, Sum: true)], "test");
             GC.Collect();
             var start = GC.GetTotalMemory(true);
             for (var i = 0; i < 100_000; i++)

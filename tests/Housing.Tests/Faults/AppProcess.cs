@@ -10,6 +10,8 @@ public sealed class AppProcess : IAsyncDisposable
 {
     readonly Process process;
     public string BaseUrl { get; }
+    /// <summary>The process id, which the instance's name in <c>job_runs</c> holds.</summary>
+    public int Pid => process.Id;
     public System.Text.StringBuilder Log { get; } = new();
 
     AppProcess(Process process, string baseUrl) { this.process = process; BaseUrl = baseUrl; }

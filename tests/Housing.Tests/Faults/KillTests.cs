@@ -64,87 +64,105 @@ public sealed class KillTests
     }
 }
 
-/// <summary>A rollup recompute cut off by SIGKILL: nothing of it is kept, the run is marked interrupted,
-/// and the cluster fires the job again on the instance that is still (or again) running.</summary>
+/// <summary>A rollup recompute cut off by SIGKILL on one of two instances: nothing of it is kept, the run is marked
+/// interrupted, and Hangfire gives it to the other instance once its invisibility timeout lapses.</summary>
 public sealed class JobKillTests
 {
     [Fact]
-    public async Task Killed_in_the_middle_of_a_rollup_job_the_run_is_marked_interrupted_and_runs_again_after_a_restart()
+    public async Task Killed_in_the_middle_of_a_recompute_the_other_instance_runs_it_again_and_the_cut_run_is_marked_interrupted()
     {
         var cs = await TestCluster.CreateDatabaseAsync("killjob");
         await using var db = NpgsqlDataSource.Create(cs);
-        var settings = new Dictionary<string, string> { ["Housing__Jobs__IncrementalSeconds"] = "3600" };
-        long runId;
-        long rollupsBefore;
-        await using (var app = await AppProcess.StartAsync(cs, settings))
+        // 10 s here instead of the default 60 s, to keep the test short; a live run renews it every 2 s.
+        var settings = new Dictionary<string, string>
         {
-            using var http = await app.AdminClientAsync();
-            rollupsBefore = await db.CountAsync("rollups");
-            // Hold the rollups table so the recompute stops inside its transaction, then pull the plug on it.
-            await using var blocker = await db.OpenConnectionAsync();
-            await using var hold = await blocker.BeginTransactionAsync();
-            await new NpgsqlCommand("LOCK TABLE rollups IN ACCESS EXCLUSIVE MODE", blocker, hold).ExecuteNonQueryAsync();
-            var refresh = await http.PostAsync("/api/v1/rollups/refresh", null);
-            Assert.Equal(HttpStatusCode.Accepted, refresh.StatusCode);
-            runId = (await refresh.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobRunId").GetInt64();
-            var until = DateTime.UtcNow.AddSeconds(30);
-            while (await db.ScalarAsync<string>("SELECT status FROM job_runs WHERE id = @runId", new { runId }) != "running")
-            {
-                Assert.True(DateTime.UtcNow < until, "the run never started");
-                await Task.Delay(50);
-            }
-            await Task.Delay(300); // it is now waiting on the lock, inside its transaction
-            await app.KillAsync();
-            await hold.RollbackAsync();
+            ["Housing__Jobs__IncrementalSeconds"] = "3600", ["Housing__Jobs__InvisibilitySeconds"] = "10", ["Housing__Jobs__PollSeconds"] = "0.5",
+        };
+        await using var one = await AppProcess.StartAsync(cs, settings);
+        await using var two = await AppProcess.StartAsync(cs, settings);
+        using var http = await one.AdminClientAsync();
+        // Hold the rollups table so the recompute stops inside its transaction, then pull the plug on it.
+        var blocker = await db.OpenConnectionAsync();
+        var hold = await blocker.BeginTransactionAsync();
+        await new NpgsqlCommand("LOCK TABLE rollups IN ACCESS EXCLUSIVE MODE", blocker, hold).ExecuteNonQueryAsync();
+        var refresh = await http.PostAsync("/api/v1/rollups/refresh", null);
+        Assert.Equal(HttpStatusCode.Accepted, refresh.StatusCode);
+        var runId = (await refresh.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobRunId").GetInt64();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (await db.ScalarAsync<string>("SELECT status FROM job_runs WHERE id = @runId", new { runId }) != "running")
+        {
+            Assert.True(DateTime.UtcNow < until, "the run never started");
+            await Task.Delay(50);
         }
-        Assert.Equal("running", await db.ScalarAsync<string>("SELECT status FROM job_runs WHERE id = @runId", new { runId }));
+        await Task.Delay(300); // it is now waiting on the lock, inside its transaction
+        var instance = await db.ScalarAsync<string>("SELECT instance FROM job_runs WHERE id = @runId", new { runId });
+        var (victim, survivor) = instance.Contains($":{one.Pid}:", StringComparison.Ordinal) ? (one, two) : (two, one);
+        Assert.Contains($":{victim.Pid}:", instance);
+        await victim.KillAsync();
+        var killedAt = DateTime.UtcNow;
+        await hold.RollbackAsync();
+        await blocker.DisposeAsync();
 
-        await using (var again = await AppProcess.StartAsync(cs, settings))
+        until = DateTime.UtcNow.AddSeconds(90);
+        long retry;
+        while ((retry = await db.ScalarAsync<long>("SELECT coalesce(max(id), 0) FROM job_runs WHERE job = 'rollups.full' AND status = 'succeeded'")) == 0)
         {
-            // The dead instance's fire is recovered by the new one (after Quartz's cluster check-in lapses).
-            var until = DateTime.UtcNow.AddSeconds(90);
-            while (await db.ScalarAsync<long>("SELECT count(*) FROM job_runs WHERE job = 'rollups.full' AND status = 'succeeded'") == 0)
-            {
-                Assert.True(DateTime.UtcNow < until, "the interrupted job was not run again: " + again.Log);
-                await Task.Delay(250);
-            }
+            Assert.True(DateTime.UtcNow < until, "the interrupted job was not run again: " + survivor.Log);
+            await Task.Delay(250);
         }
-        var run = (await db.QueryAsync<(string Status, string? Error)>("SELECT status, error FROM job_runs WHERE id = @runId", new { runId })).Single();
-        Assert.True(run.Status is "succeeded" or "failed", run.Status);
-        if (run.Status == "failed") Assert.StartsWith("Interrupted:", run.Error);
-        Assert.Equal(0, await db.CountAsync("job_runs", "status = 'running'"));
-        Assert.True(await db.CountAsync("rollups") >= rollupsBefore);
+        var took = DateTime.UtcNow - killedAt;
+        Assert.True(took < TimeSpan.FromSeconds(40), $"run again after {took}");
+        var cut = (await db.QueryAsync<(string Status, string? Error)>("SELECT status, error FROM job_runs WHERE id = @runId", new { runId })).Single();
+        Assert.Equal("failed", cut.Status);
+        Assert.Equal($"Interrupted: the app instance running it stopped before it finished; nothing of it was kept. Run again as run {retry}.", cut.Error);
+        var again = (await db.QueryAsync<(string Trigger, long? RequestedBy, string Instance)>("SELECT trigger, requested_by, instance FROM job_runs WHERE id = @retry", new { retry })).Single();
+        Assert.Equal("manual", again.Trigger);
+        Assert.Equal(await db.ScalarAsync<long?>("SELECT requested_by FROM job_runs WHERE id = @runId", new { runId }), again.RequestedBy);
+        Assert.Contains($":{survivor.Pid}:", again.Instance);
+        Assert.Equal(0, await db.CountAsync("job_runs", "status IN ('running', 'queued')"));
+        Assert.Equal(2, await db.CountAsync("job_runs", "job = 'rollups.full'"));
     }
-
 }
 
-/// <summary>The nightly recompute missed while the app was down runs once when it starts again.</summary>
+/// <summary>The nightly recompute missed while every instance was down runs once when one starts again.</summary>
 public sealed class MissedJobTests
 {
     [Fact]
-    public async Task A_scheduled_recompute_missed_while_the_app_was_down_runs_once_on_the_next_start()
+    public async Task A_nightly_recompute_missed_while_the_app_was_down_runs_once_on_the_next_start()
     {
         var cs = await TestCluster.CreateDatabaseAsync("missed");
         await using var db = NpgsqlDataSource.Create(cs);
-        // "Nightly" every 20 s here, so the test can be down across a fire time; a miss counts after 1 s.
-        var settings = new Dictionary<string, string>
-        {
-            ["Housing__Jobs__FullRefreshCron"] = "0/20 * * * * ?", ["Housing__Jobs__MisfireThresholdSeconds"] = "1", ["Housing__Jobs__IncrementalSeconds"] = "3600",
-            ["Housing__Jobs__ClusterCheckinSeconds"] = "1", // the killed instance had already claimed the fire: it is taken over quickly
-        };
+        var settings = new Dictionary<string, string> { ["Housing__Jobs__IncrementalSeconds"] = "3600", ["Housing__Jobs__PollSeconds"] = "0.5" };
         await using (var app = await AppProcess.StartAsync(cs, settings)) await app.KillAsync();
-        // Stay down across the next fire time, then come back a couple of seconds after it.
+        // Rewind the stored schedule as if the app last ran before yesterday's 02:00 fire, and was down across last night's.
         var now = DateTime.UtcNow;
-        var missed = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second / 20 * 20, DateTimeKind.Utc).AddSeconds(20);
-        await Task.Delay(missed.AddSeconds(2) - DateTime.UtcNow);
-        var before = await db.CountAsync("job_runs", "job = 'rollups.full' AND trigger = 'schedule'");
+        var lastNight = DateTime.SpecifyKind(TimeZoneInfo.ConvertTimeToUtc(TimeZoneInfo.ConvertTimeFromUtc(now, Thai.Bangkok).Date.AddHours(2), Thai.Bangkok), DateTimeKind.Utc);
+        if (lastNight > now) lastNight = lastNight.AddDays(-1);
+        // Hangfire 1.8 keeps these times as Unix milliseconds.
+        string Ms(DateTime t) => new DateTimeOffset(t).ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await db.ExecuteAsync("""
+            UPDATE hangfire.hash SET value = CASE field WHEN 'NextExecution' THEN @next WHEN 'LastExecution' THEN @last ELSE @created END
+            WHERE key = 'recurring-job:rollups.full' AND field IN ('NextExecution', 'LastExecution', 'CreatedAt');
+            INSERT INTO hangfire.hash (key, field, value) SELECT 'recurring-job:rollups.full', 'LastExecution', @last
+            WHERE NOT EXISTS (SELECT 1 FROM hangfire.hash WHERE key = 'recurring-job:rollups.full' AND field = 'LastExecution');
+            UPDATE hangfire.set SET score = @score WHERE key = 'recurring-jobs' AND value = 'rollups.full';
+            """, new { next = Ms(lastNight), last = Ms(lastNight.AddDays(-1)), created = Ms(lastNight.AddDays(-2)), score = (double)new DateTimeOffset(lastNight).ToUnixTimeSeconds() });
+        Assert.Equal(0, await db.CountAsync("job_runs", "job = 'rollups.full'"));
 
         await using (var again = await AppProcess.StartAsync(cs, settings))
         {
-            var until = missed.AddSeconds(15); // the next regular fire is at missed + 20 s
-            while (DateTime.UtcNow < until) await Task.Delay(250);
-            Assert.Equal(1, await db.CountAsync("job_runs", "job = 'rollups.full' AND trigger = 'schedule'") - before);
+            var until = DateTime.UtcNow.AddSeconds(20);
+            while (await db.CountAsync("job_runs", "job = 'rollups.full' AND status = 'succeeded'") == 0)
+            {
+                Assert.True(DateTime.UtcNow < until, "the missed fire did not run: " + again.Log);
+                await Task.Delay(250);
+            }
+            await Task.Delay(3000); // and not twice
+            Assert.Equal(1, await db.CountAsync("job_runs", "job = 'rollups.full'"));
             Assert.Equal(1, await db.CountAsync("job_runs", "job = 'rollups.full' AND trigger = 'schedule' AND status = 'succeeded'"));
+            var next = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(await db.ScalarAsync<string>(
+                "SELECT value FROM hangfire.hash WHERE key = 'recurring-job:rollups.full' AND field = 'NextExecution'"), System.Globalization.CultureInfo.InvariantCulture)).UtcDateTime;
+            Assert.Equal(lastNight.AddDays(1), next); // back on the nightly schedule
         }
     }
 }

@@ -46,15 +46,17 @@ public sealed class HouseholdApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
-    public async Task The_same_citizen_ID_again_is_409_naming_the_existing_household_and_changes_nothing()
+    public async Task The_same_citizen_ID_again_is_409_naming_the_existing_household_only_inside_its_area_and_changes_nothing()
     {
         var phrae = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
         var saraburi = await app.ClientAsync(Role.ProvincialStaff, ["19"]);
         var id = Seed.NewCitizenId();
         var first = await Seed.HouseholdAsync(phrae, "540101", citizenId: id);
         var before = await app.Db.CountAsync("households");
-        // In any province, program or year: a home is not funded twice.
-        var problem = await Seed.ProblemAsync(await saraburi.PostAsJsonAsync("/api/v1/households", Body(id, "190101")), HttpStatusCode.Conflict);
+        // In any province, program or year: a home is not funded twice; another province's staff learn only that (RegisteredElsewhereTests).
+        var elsewhere = await Seed.ProblemAsync(await saraburi.PostAsJsonAsync("/api/v1/households", Body(id, "190101")), HttpStatusCode.Conflict);
+        Assert.False(elsewhere.TryGetProperty("existingId", out _));
+        var problem = await Seed.ProblemAsync(await phrae.PostAsJsonAsync("/api/v1/households", Body(id, "540102")), HttpStatusCode.Conflict);
         Assert.Equal(first.Id, problem.GetProperty("existingId").GetInt64());
         Assert.Equal(before, await app.Db.CountAsync("households"));
     }
@@ -164,7 +166,8 @@ public sealed class HouseholdApiTests(TestApp app) : IClassFixture<TestApp>
         var byName = await staff.GetFromJsonAsync<Paged<HouseholdView>>($"/api/v1/households?subdistrictCode={sub}&q={Uri.EscapeDataString("สมชาย")}");
         Assert.Equal(made.Take(3).Select(h => h.Id), byName!.Items.Select(h => h.Id));
         var id = await app.Db.ScalarAsync<string>("SELECT citizen_id FROM households WHERE id = @Id", new { made[4].Id });
-        var byId = await staff.GetFromJsonAsync<Paged<HouseholdView>>($"/api/v1/households?q={CitizenId.Format(id)}");
+        // A full ID goes in the body, never in the URL.
+        var byId = await (await staff.PostAsJsonAsync("/api/v1/households/search", new { q = CitizenId.Format(id) })).Content.ReadFromJsonAsync<Paged<HouseholdView>>();
         Assert.Equal([made[4].Id], byId!.Items.Select(h => h.Id));
         var byVillage = await staff.GetFromJsonAsync<Paged<HouseholdView>>($"/api/v1/households?subdistrictCode={sub}&villageNo=2");
         Assert.Equal(made.Where((_, i) => i % 2 == 1).Select(h => h.Id), byVillage!.Items.Select(h => h.Id));

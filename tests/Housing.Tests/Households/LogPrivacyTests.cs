@@ -39,7 +39,8 @@ public sealed class LogPrivacyTests(LogCaptureApp app) : IClassFixture<LogCaptur
         var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
         var id = Seed.NewCitizenId();
         var household = await Seed.HouseholdAsync(staff, "540101", citizenId: id);
-        (await staff.GetAsync($"/api/v1/households?q={id}")).EnsureSuccessStatusCode();
+        (await staff.PostAsJsonAsync("/api/v1/households/search", new { q = id })).EnsureSuccessStatusCode();
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await staff.GetAsync($"/api/v1/households?q={id}")).StatusCode); // refused, and not logged either
         Assert.Equal(id, (await staff.GetFromJsonAsync<HouseholdView>($"/api/v1/households/{household.Id}"))!.CitizenId);
         await staff.PostAsJsonAsync("/api/v1/households", new { citizenId = id, headName = "ซ้ำ", houseNo = "1", subdistrictCode = "540101", members = 1, monthlyIncome = 0 });
 

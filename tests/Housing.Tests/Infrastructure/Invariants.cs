@@ -9,7 +9,7 @@ namespace Housing.Tests.Infrastructure;
 /// </summary>
 public static class Invariants
 {
-    static readonly (string Rule, string Sql)[] Checks =
+    public static readonly (string Rule, string Sql)[] Checks =
     [
         ("projects stay within their budget", """
             SELECT b.id FROM budgets b JOIN projects p ON p.budget_id = b.id GROUP BY b.id, b.amount HAVING sum(p.amount) > b.amount
@@ -88,12 +88,20 @@ public static class Invariants
 
     public static async Task AssertHoldAsync(NpgsqlDataSource db)
     {
-        var broken = new List<string>();
+        await using var conn = await db.OpenConnectionAsync();
+        var broken = await BrokenAsync(conn);
+        Assert.True(broken.Count == 0, "Invariants broken:\n" + string.Join("\n", broken.Select(b => $"{b.Key}: broken by {string.Join(", ", b.Value.Take(10))}")));
+    }
+
+    /// <summary>Each broken rule with the ids that break it, read on this connection (and in its transaction, if any).</summary>
+    public static async Task<Dictionary<string, List<long>>> BrokenAsync(NpgsqlConnection conn)
+    {
+        var broken = new Dictionary<string, List<long>>();
         foreach (var (rule, sql) in Checks)
         {
-            var ids = await db.QueryAsync<long>(sql);
-            if (ids.Count > 0) broken.Add($"{rule}: broken by {string.Join(", ", ids.Take(10))}");
+            var ids = (await Dapper.SqlMapper.QueryAsync<long>(conn, sql)).Order().ToList();
+            if (ids.Count > 0) broken[rule] = ids;
         }
-        Assert.True(broken.Count == 0, "Invariants broken:\n" + string.Join("\n", broken));
+        return broken;
     }
 }

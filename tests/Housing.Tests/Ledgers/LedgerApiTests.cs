@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using DocumentFormat.OpenXml.Packaging;
-using DocumentFormat.OpenXml.Spreadsheet;
 using Housing.Access;
 using Housing.Disbursements;
 using Housing.Ledgers;
@@ -81,14 +79,22 @@ public sealed class LedgerApiTests(TestApp app) : IClassFixture<TestApp>
         var response = await client.GetAsync($"/api/v1/projects/{home.ProjectId}/ledger/monthly.xlsx");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(MonthlyReportWorkbook.ContentType, response.Content.Headers.ContentType!.MediaType);
-        using var doc = SpreadsheetDocument.Open(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), false);
-        var rows = doc.WorkbookPart!.WorksheetParts.Single().Worksheet.Descendants<Row>().ToList();
-        string Cell(Row r, int i) => r.Elements<Cell>().ElementAt(i).InnerText;
-        var months = rows.Skip(4).Take(report.Months.Count).ToList();
-        Assert.Equal(report.Months.Select(m => m.Closing.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)), months.Select(r => Cell(r, 4)));
-        Assert.Equal("ม.ค. 2565", Cell(months[0], 0));
-        Assert.Equal("41800.00", Cell(rows[4 + report.Months.Count], 2));
+        Assert.Equal(Housing.Exports.Report.ContentType, response.Content.Headers.ContentType!.MediaType);
+        var rows = (await LibreOffice.ReadAsync(await response.Content.ReadAsByteArrayAsync()))["รายเดือน Monthly"];
+        Assert.Equal(["เดือน", "ยอดยกมา (บาท)", "รับ (บาท)", "จ่าย (บาท)", "คงเหลือ (บาท)"], rows[3]);
+        Assert.Equal(["Month", "Opening (baht)", "In (baht)", "Out (baht)", "Closing (baht)"], rows[4]);
+        var months = rows.Skip(5).Take(report.Months.Count).ToList();
+        // Openings and closings are formulas: LibreOffice computed them.
+        Assert.Equal(report.Months.Select(m => m.Closing.ToString("#,##0.00", System.Globalization.CultureInfo.InvariantCulture)), months.Select(r => r[4]));
+        Assert.Equal(report.Months.Select(m => m.Opening.ToString("#,##0.00", System.Globalization.CultureInfo.InvariantCulture)), months.Select(r => r[1]));
+        Assert.Equal("ม.ค. 2565", months[0][0]);
+        var total = rows[5 + report.Months.Count];
+        Assert.Equal("รวม / Total", total[0]);
+        Assert.Equal(report.Months.Sum(m => m.In).ToString("#,##0.00", System.Globalization.CultureInfo.InvariantCulture), total[2]);
+        Assert.Equal(report.Months[^1].Closing.ToString("#,##0.00", System.Globalization.CultureInfo.InvariantCulture), total[4]);
+        var audit = await app.Db.ScalarAsync<string>(
+            "SELECT after::text FROM audit_log WHERE action = 'export.monthly_report' AND after->>'projectId' = @id", new { id = home.ProjectId.ToString() });
+        Assert.Contains($"\"rows\": {report.Months.Count}", audit);
     }
 
     [Fact]

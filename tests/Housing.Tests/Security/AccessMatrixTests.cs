@@ -18,7 +18,7 @@ namespace Housing.Tests.Security;
 /// the code under test. A refused request must change no row; an answer to someone outside the area
 /// must not contain the world's names.
 /// </summary>
-public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : IClassFixture<TestApp>
+public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper output) : IClassFixture<TestApp>
 {
     const string Marker = "นางลับเฉพาะ ทดสอบสิทธิ์";
     const string ProjectMarker = "โครงการลับ ตำบลในเวียง";
@@ -51,7 +51,7 @@ public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : I
     static Dictionary<Caller, Expect> Map(Caller[] allowed, Caller[] forbidden, Expect outside = Expect.Hidden)
         => Enum.GetValues<Caller>().ToDictionary(c => c, c => allowed.Contains(c) ? Expect.Allowed : forbidden.Contains(c) ? Expect.Forbidden : outside);
 
-    sealed record World(long BudgetId, long ProjectId, long HouseholdId, long AllocationId, long DisbursementId, long MilestoneId, long PhotoId, int Year)
+    sealed record World(long BudgetId, long ProjectId, long HouseholdId, long AllocationId, long DisbursementId, long MilestoneId, long PhotoId, int Year, long UserId = 0)
     {
         /// <summary>The Baan Mankong side of the world (a BMK project in Nai Wiang with savings, a loan and a work).</summary>
         public MankongWorld Bmk { get; init; } = null!;
@@ -69,6 +69,10 @@ public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : I
         ["POST /api/v1/auth/token"] = new("sign-in", _ => "/api/v1/auth/token", (_, _) => Json(new { username = "nobody", password = "wrong-password" })),
         ["GET /api/v1/users"] = new("admin", _ => "/api/v1/users"),
         ["POST /api/v1/users"] = new("admin", _ => "/api/v1/users", (_, c) => Json(new { username = $"matrix.{c}".ToLowerInvariant(), password = "a-long-secret-2565", role = "Viewer" })),
+        ["PATCH /api/v1/users/{id:long}"] = new("admin", w => $"/api/v1/users/{w.UserId}", (_, _) => Json(new { displayName = "ตรวจสอบสิทธิ์" })),
+        ["POST /api/v1/users/{id:long}/password"] = new("admin", w => $"/api/v1/users/{w.UserId}/password", (_, _) => Json(new { newPassword = "matrix-secret-2565" })),
+        // A wrong current password: a 400 for everyone signed in, so no caller's own sessions end mid-test.
+        ["POST /api/v1/auth/password"] = new("anyone", _ => "/api/v1/auth/password", (_, _) => Json(new { currentPassword = "not-the-password", newPassword = "matrix-secret-2565" })),
         ["GET /api/v1/audit"] = new("admin", _ => "/api/v1/audit"),
         ["GET /api/v1/provinces"] = new("anyone", _ => "/api/v1/provinces"),
         ["GET /api/v1/provinces/{code}/districts"] = new("anyone", _ => "/api/v1/provinces/54/districts"),
@@ -83,6 +87,7 @@ public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : I
         ["POST /api/v1/projects/{id:long}/allocations"] = new("manage", w => $"/api/v1/projects/{w.ProjectId}/allocations", (w, _) => Json(new { householdId = w.HouseholdId, amount = 100m, workType = "repair" })),
 
         ["GET /api/v1/households"] = new("anyone", _ => "/api/v1/households?subdistrictCode=540101"),
+        ["POST /api/v1/households/search"] = new("anyone", _ => "/api/v1/households/search", (_, _) => Json(new { subdistrictCode = "540101" })),
         ["POST /api/v1/households"] = new("manage-create", _ => "/api/v1/households", (_, _) => Json(new
         {
             citizenId = Seed.NewCitizenId(), headName = "นายใหม่ ทดสอบ", houseNo = "1", villageNo = 2, subdistrictCode = "540101", members = 3, monthlyIncome = 3000m,
@@ -166,7 +171,7 @@ public sealed class AccessMatrixTests(TestApp app, ITestOutputHelper output) : I
         Assert.True(photoResponse.IsSuccessStatusCode, await photoResponse.Content.ReadAsStringAsync());
         var photo = await photoResponse.Content.ReadFromJsonAsync<JsonElement>();
         return new World(budget.Id, project.Id, household.Id, allocation.Id, pay.GetProperty("id").GetInt64(), milestone.GetProperty("id").GetInt64(),
-            photo.GetProperty("id").GetInt64(), year) { Bmk = await MankongWorld.BuildAsync(admin, year, ProjectMarker) };
+            photo.GetProperty("id").GetInt64(), year, (await app.CreateUserAsync(Role.Viewer)).UserId) { Bmk = await MankongWorld.BuildAsync(admin, year, ProjectMarker) };
     }
 
     const string RowCounts = $"""

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text;
 using System.Text.RegularExpressions;
 using Housing.Access;
@@ -14,13 +16,20 @@ namespace Housing.Tests.Security;
 /// Malformed requests against every API endpoint the app maps (read from its endpoint metadata, so a
 /// new endpoint is fuzzed without anyone listing it): wrong types, huge and negative numbers, too many
 /// decimals, 10 MB bodies, invalid UTF-8, SQL and script fragments, Thai combining marks, impossible
-/// dates, forged ids. Whatever comes in: never a 5xx, every refusal a problem details body.
-/// The seed is fixed, so a failure is reproducible; it is printed with the request.
+/// dates, forged ids. Half the requests carry the ids of real rows (a budget, project, household,
+/// allocation, payment, milestone, photo, job run), so they get past the lookups into the handlers;
+/// callers are an admin, staff, a treasurer and two viewers. Whatever comes in: never a 5xx, every
+/// refusal a problem details body, no viewer's write accepted. Which handler each request reached is
+/// heard from routing's diagnostic events: each endpoint's handler must run on real rows at least
+/// <see cref="MinReachedPerEndpoint"/> times, most requests with real ids must reach one, and every
+/// read must answer 2xx at least once. The seed is fixed, so a failure is reproducible; it is printed with the request.
 /// </summary>
 public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFixture<TestApp>
 {
     const int Seed = 2565;
     const int Requests = 10_000;
+    /// <summary>Reads sent as POST so that what they search for (a full citizen ID) stays out of URLs and logs.</summary>
+    static readonly HashSet<string> ReadsByPost = ["POST /api/v1/households/search"];
 
     static readonly string[] Strings =
     [
@@ -39,6 +48,47 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
         "9223372036854775807", "9223372036854775808", "-9223372036854775809", "2147483648", "3.4028235E+39", "0.1e-400", "1.0", "2565", "2700", "2400",
     ];
 
+    /// <summary>The ids of real rows, per route segment before the parameter, so half the requests reach a handler that finds something.</summary>
+    sealed record World(Dictionary<string, string> Ids);
+
+    async Task<World> BuildWorldAsync(HttpClient admin)
+    {
+        var budget = await Infrastructure.Seed.BudgetAsync(admin, "54", Infrastructure.Seed.NewYear(), 65, 1_358_500m);
+        var project = await Infrastructure.Seed.ProjectAsync(admin, budget.Id, "540101", 6, 125_400m);
+        var household = await Infrastructure.Seed.HouseholdAsync(admin, "540101");
+        var allocation = await Infrastructure.Seed.AllocationAsync(admin, project.Id, household.Id, 20_900m);
+        (await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/transfers", new { amount = 62_700m, receivedOn = "2022-01-05", reference = "CODI-FUZZ" })).EnsureSuccessStatusCode();
+        var pay = await Infrastructure.Seed.CreatedAsync<JsonElement>(await admin.PostAsJsonAsync($"/api/v1/allocations/{allocation.Id}/disbursements",
+            new { amount = 5_000m, paidOn = "2022-01-06", payee = "ร้านวัสดุแพร่", receiptNo = "F-1" }));
+        var milestone = await Infrastructure.Seed.CreatedAsync<JsonElement>(await admin.PostAsJsonAsync($"/api/v1/allocations/{allocation.Id}/milestones",
+            new { stage = "surveyed", reachedOn = "2022-01-04" }));
+        (await admin.PostAsync("/api/v1/rollups/refresh", null)).EnsureSuccessStatusCode();
+        var ids = new Dictionary<string, long>
+        {
+            ["budgets"] = budget.Id, ["projects"] = project.Id, ["households"] = household.Id, ["allocations"] = allocation.Id,
+            ["disbursements"] = pay.GetProperty("id").GetInt64(), ["milestones"] = milestone.GetProperty("id").GetInt64(),
+            ["photos"] = (await Infrastructure.Seed.CreatedAsync<JsonElement>(await admin.PostAsync($"/api/v1/milestones/{milestone.GetProperty("id").GetInt64()}/photos", Photo())))
+                .GetProperty("id").GetInt64(),
+            ["jobs"] = await app.Db.ScalarAsync<long>("SELECT max(id) FROM job_runs"),
+        };
+        var real = ids.ToDictionary(x => x.Key, x => x.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        real["provinces"] = "54";
+        real["districts"] = "5401";
+        return new World(real);
+    }
+
+    static MultipartFormDataContent Photo()
+    {
+        var file = new ByteArrayContent(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="));
+        file.Headers.ContentType = new("image/png");
+        return new MultipartFormDataContent { { file, "file", "photo.png" } };
+    }
+
+    /// <summary>A route with its parameters filled: with real values (the segment before each parameter names the row), or fuzzed.</summary>
+    static string Fill(string pattern, Random random, World? world) => Regex.Replace(pattern, "([^/]+)/{([^}:]+)(:[^}]+)?}", m =>
+        m.Groups[1].Value + "/" + (world is null ? Uri.EscapeDataString(Pick(random, random.Next(3) == 0 ? Numbers : PathStrings))
+            : m.Groups[2].Value == "job" ? "rollups.incremental" /* not the national recompute: it would load the machine for the rest of the run */ : world.Ids[m.Groups[1].Value]));
+
     [Fact]
     public async Task Ten_thousand_malformed_requests_get_no_5xx_and_every_refusal_is_a_problem()
     {
@@ -49,34 +99,69 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
         Assert.NotEmpty(endpoints);
 
         var admin = await app.ClientAsync(Role.Admin);
-        var staff = await app.ClientAsync(Role.ProvincialStaff, provinces: ["54"]);
-        var treasurer = await app.ClientAsync(Role.Treasurer, subdistricts: ["540101"]);
-        HttpClient[] clients = [admin, staff, treasurer];
+        var world = await BuildWorldAsync(admin);
+        var viewers = new[] { await app.ClientAsync(Role.Viewer), await app.ClientAsync(Role.Viewer, provinces: ["54"]) };
+        HttpClient[] clients = [admin, await app.ClientAsync(Role.ProvincialStaff, provinces: ["54"]), await app.ClientAsync(Role.Treasurer, subdistricts: ["540101"]), .. viewers];
         var random = new Random(Seed);
         var counts = new Dictionary<int, int>();
+        using var hits = HandlerHits.Listen(app.Services);
+        var reached = new Dictionary<(string Endpoint, bool Real), int>();
+        var successes = new HashSet<string>();
+        var failures = new List<string>();
+        var time = new Dictionary<string, double>();
 
         for (var i = 0; i < Requests; i++)
         {
             var (method, pattern) = endpoints[i % endpoints.Count];
-            var path = Regex.Replace(pattern, "{([^}:]+)(:[^}]+)?}", _ => Uri.EscapeDataString(Pick(random, random.Next(3) == 0 ? Numbers : PathStrings)));
+            var real = random.Next(2) == 0;
+            var path = Fill(pattern, random, real ? world : null);
             if (random.Next(3) == 0) path += "?" + Query(random);
             using var request = new HttpRequestMessage(new HttpMethod(method), path);
-            if (method is "POST" or "PUT" or "PATCH") request.Content = Body(random, i);
+            if (method is "POST" or "PUT" or "PATCH")
+                request.Content = real && pattern.EndsWith("/import", StringComparison.Ordinal) || pattern.EndsWith("/photos", StringComparison.Ordinal) && random.Next(2) == 0
+                    ? Upload(random) : Body(random, i);
             if (random.Next(4) == 0) request.Headers.TryAddWithoutValidation("Idempotency-Key", Pick(random, Strings));
-            var description = $"#{i} {method} {path} body={Describe(request.Content)}";
+            var client = clients[random.Next(clients.Length)];
+            var description = $"#{i} {method} {path} as {Array.IndexOf(clients, client)} body={Describe(request.Content)}";
 
-            using var response = await clients[i % clients.Length].SendAsync(request);
+            hits.Reset();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var response = await client.SendAsync(request);
+            time[$"{method} {pattern}"] = time.GetValueOrDefault($"{method} {pattern}") + clock.Elapsed.TotalMilliseconds;
             var status = (int)response.StatusCode;
+            var body = await response.Content.ReadAsStringAsync();
             counts[status] = counts.GetValueOrDefault(status) + 1;
-            Assert.True(status < 500, $"{description} answered {status}: {Truncate(await response.Content.ReadAsStringAsync())}");
+            Assert.True(status < 500, $"{description} answered {status}: {Truncate(body)}");
             if (status >= 400)
                 Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json",
                     $"{description} answered {status} as {response.Content.Headers.ContentType?.MediaType ?? "no body"}");
+            var key = $"{method} {pattern}";
+            if (real && hits.Matched is { } matched && matched != key) failures.Add($"{description} reached {matched}, not its own endpoint");
+            if (hits.Matched is not null && HandlerHits.ReachedHandler(status, body)) reached[(key, real)] = reached.GetValueOrDefault((key, real)) + 1;
+            if (status is >= 200 and < 300) successes.Add(key);
+            if (viewers.Contains(client) && method != "GET" && !ReadsByPost.Contains(key) && status is >= 200 and < 300) failures.Add($"{description}: a viewer's write was accepted ({status})");
         }
+        output.WriteLine(string.Join("\n", time.OrderByDescending(t => t.Value).Take(12).Select(t => $"{t.Key}: {t.Value:F0} ms")));
+        var realRequests = Requests / 2.0;
+        var realReached = reached.Where(r => r.Key.Real).Sum(r => r.Value);
         output.WriteLine($"{Requests} requests over {endpoints.Count} endpoints: " + string.Join(", ", counts.OrderBy(c => c.Key).Select(c => $"{c.Key}×{c.Value}")));
-        Assert.Equal(Requests, counts.Values.Sum());
+        output.WriteLine($"reached a handler: {reached.Values.Sum()} in all, {realReached} with real ids, {reached.Where(r => !r.Key.Real).Sum(r => r.Value)} with fuzzed ones; " +
+            $"fewest per endpoint with real ids: {endpoints.Min(e => reached.GetValueOrDefault(($"{e.Method} {e.Pattern}", true)))}");
+
+        // Every endpoint's handler ran on real rows many times, and most requests with real ids got past routing and binding.
+        foreach (var (method, pattern) in endpoints)
+            if (reached.GetValueOrDefault(($"{method} {pattern}", true)) < MinReachedPerEndpoint)
+                failures.Add($"{method} {pattern}: its handler ran {reached.GetValueOrDefault(($"{method} {pattern}", true))} times with real ids (want ≥ {MinReachedPerEndpoint})");
+        if (realReached < MinRealShare * realRequests) failures.Add($"only {realReached} requests with real ids reached a handler (want ≥ {MinRealShare:P0})");
+        // Every read answered with real ids at least once, so the fuzz went past the lookups.
+        foreach (var (method, pattern) in endpoints.Where(e => e.Method == "GET" && !successes.Contains($"{e.Method} {e.Pattern}")))
+            failures.Add($"{method} {pattern}: never answered 2xx");
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(50)));
         await Invariants.AssertHoldAsync(app.Db);
     }
+
+    const int MinReachedPerEndpoint = 20;
+    const double MinRealShare = 0.75;
 
     static string Pick(Random r, string[] from) => from[r.Next(from.Length)];
 
@@ -92,6 +177,12 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
         "subdistrictCode", "name", "communityName", "citizenId", "headName", "houseNo", "villageNo", "members", "monthlyIncome", "householdId",
         "workType", "receivedOn", "reference", "paidOn", "payee", "receiptNo", "method", "reason", "stage", "reachedOn", "note", "vulnerabilities",
     ];
+
+    /// <summary>A well-formed upload of a file that is not what it claims (for the import and the photos).</summary>
+    static MultipartFormDataContent Upload(Random r) => new()
+    {
+        { new ByteArrayContent(Encoding.UTF8.GetBytes(Pick(r, Strings) + "\n" + Pick(r, Strings))), "file", Pick(r, ["a.csv", "a.xlsx", "a.jpg", "../../x.png", "ก.csv", "a.exe"]) },
+    };
 
     /// <summary>A body that is wrong in one of many ways.</summary>
     static HttpContent Body(Random r, int i)
