@@ -47,7 +47,7 @@ public sealed class ClusteredSchedulerTests
         // About 5 fires in 11 s; both instances running each would make about 10. The stop may cut the last fire short
         // (enqueued but not started, or started and cancelled): only finished runs are counted against Hangfire's.
         var succeeded = runs.Where(r => r.Status == "succeeded").ToList();
-        Assert.InRange(succeeded.Count, 2, 7); // fewer on a loaded machine; never one per instance per fire (distinct below)
+        Assert.InRange(succeeded.Count, 1, 7); // fewer when the machine is busy; a fire run by both instances fails the distinct check below
         Assert.InRange(runs.Count - succeeded.Count, 0, 1);
         Assert.Equal(runs.Count, runs.Select(r => r.ScheduledFor).Distinct().Count());
         Assert.Equal(succeeded.Count, await db.CountAsync("hangfire.job", "invocationdata::text LIKE '%FullAsync%' AND statename = 'Succeeded'"));

@@ -70,6 +70,8 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
             ["photos"] = (await Infrastructure.Seed.CreatedAsync<JsonElement>(await admin.PostAsync($"/api/v1/milestones/{milestone.GetProperty("id").GetInt64()}/photos", Photo())))
                 .GetProperty("id").GetInt64(),
             ["jobs"] = await app.Db.ScalarAsync<long>("SELECT max(id) FROM job_runs"),
+            // A user of its own: fuzzed changes of role, activity or password must not end the fuzzing callers' sessions.
+            ["users"] = (await app.CreateUserAsync(Housing.Access.Role.Viewer)).UserId,
         };
         var real = ids.ToDictionary(x => x.Key, x => x.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         real["provinces"] = "54";
