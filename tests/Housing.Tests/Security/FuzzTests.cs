@@ -73,6 +73,10 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
             // A user of its own: fuzzed changes of role, activity or password must not end the fuzzing callers' sessions.
             ["users"] = (await app.CreateUserAsync(Housing.Access.Role.Viewer)).UserId,
         };
+        var bmk = await Mankong.MankongWorld.BuildAsync(admin, Infrastructure.Seed.NewYear(), "ชุมชนทดสอบฟัซ");
+        ids["loans"] = bmk.LoanId;
+        ids["works"] = bmk.WorkId;
+        ids["projects.bmk"] = bmk.ProjectId;
         var real = ids.ToDictionary(x => x.Key, x => x.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         real["provinces"] = "54";
         real["districts"] = "5401";
@@ -89,7 +93,11 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
     /// <summary>A route with its parameters filled: with real values (the segment before each parameter names the row), or fuzzed.</summary>
     static string Fill(string pattern, Random random, World? world) => Regex.Replace(pattern, "([^/]+)/{([^}:]+)(:[^}]+)?}", m =>
         m.Groups[1].Value + "/" + (world is null ? Uri.EscapeDataString(Pick(random, random.Next(3) == 0 ? Numbers : PathStrings))
-            : m.Groups[2].Value == "job" ? "rollups.incremental" /* not the national recompute: it would load the machine for the rest of the run */ : world.Ids[m.Groups[1].Value]));
+            : m.Groups[2].Value == "job" ? "rollups.incremental" /* not the national recompute: it would load the machine for the rest of the run */
+            : m.Groups[1].Value == "projects" && BaanMankongOnly.IsMatch(pattern) ? world.Ids["projects.bmk"] : world.Ids[m.Groups[1].Value]));
+
+    /// <summary>Routes of Baan Mankong projects only (others get a 400): their real ids are the BMK project's.</summary>
+    static readonly Regex BaanMankongOnly = new(@"^/api/v1/projects/\{[^}]+\}/(savings|loans|works)$");
 
     [Fact]
     public async Task Ten_thousand_malformed_requests_get_no_5xx_and_every_refusal_is_a_problem()

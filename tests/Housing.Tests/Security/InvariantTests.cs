@@ -32,7 +32,7 @@ public sealed class InvariantTests(TestApp app) : IClassFixture<TestApp>
     }
 
     /// <summary>The ids of the valid world every case starts from.</summary>
-    public sealed record World(long B, long P, long P2, long H, long H2, long A, long T, long D, long R, long D2, long M1, long M2, long Ph);
+    public sealed record World(long B, long P, long P2, long H, long H2, long A, long T, long D, long R, long D2, long M1, long M2, long Ph, long Wk, long L);
 
     /// <summary>Switches off every trigger (append-only ledgers, the kept cash totals) until the transaction ends.</summary>
     const string Replica = "SET LOCAL session_replication_role = replica;";
@@ -45,9 +45,9 @@ public sealed class InvariantTests(TestApp app) : IClassFixture<TestApp>
         ["projects stay within their budget"] = ("UPDATE projects SET amount = 46000 WHERE id = @P", w => [w.B]),
         ["live allocations stay within their project"] = ("UPDATE allocations SET amount = 40000.01 WHERE id = @A", w => [w.P]),
         ["net payments stay within their allocation and never go below zero"] = ("UPDATE allocations SET amount = 2999.99 WHERE id = @A", w => [w.A]),
-        ["net payments stay within the cash the project received"] =
+        ["net payments stay within the cash the project received (the homes' and the community works')"] =
             (Replica + " UPDATE transfers SET amount = 2999.99 WHERE id = @T; UPDATE project_cash SET received = 2999.99 WHERE project_id = @P", w => [w.P]),
-        ["a project's cash totals are the sums of its two ledgers"] = (Replica + " UPDATE project_cash SET paid = paid + 0.01 WHERE project_id = @P", w => [w.P]),
+        ["a project's cash totals are the sums of its ledgers"] = (Replica + " UPDATE project_cash SET paid = paid + 0.01 WHERE project_id = @P", w => [w.P]),
         ["a reversal undoes exactly its payment, on the same allocation"] = (Replica + " UPDATE disbursements SET amount = -4999.99 WHERE id = @R;" + Resync, w => [w.R]),
         ["a payment's project is its allocation's project"] = (Replica + " UPDATE disbursements SET project_id = @P2 WHERE id = @D2;" + Resync, w => [w.D2]),
         ["a cancelled allocation carries no net payment"] = ("UPDATE allocations SET cancelled_at = now(), cancel_reason = 'ทดสอบ' WHERE id = @A", w => [w.A]),
@@ -62,6 +62,8 @@ public sealed class InvariantTests(TestApp app) : IClassFixture<TestApp>
             SELECT @M1, 'image/png', 1, encode(sha256('\x01'::bytea), 'hex'), '\x01'::bytea FROM generate_series(1, 5)
             """, w => [w.M1]),
         ["photo bytes match their checksum"] = ("UPDATE milestone_photos SET content = '\\x02'::bytea WHERE id = @Ph", w => [w.Ph]),
+        ["community works stay within their project, and their payments within each work"] = (Replica + " UPDATE works SET amount = 40000.01 WHERE id = @Wk", w => [w.P]),
+        ["drawdowns stay within their loan, and repayment parts within their instalment"] = (Replica + " UPDATE loans SET amount = 4999.99 WHERE id = @L", w => [w.L]),
     };
 
     public static TheoryData<string> Rules() => new(Invariants.Checks.Select(c => c.Rule));
@@ -120,6 +122,9 @@ public sealed class InvariantTests(TestApp app) : IClassFixture<TestApp>
         var m1 = await Id(Milestone, new { a, stage = "surveyed", order = 1, on = "2022-01-01" });
         var m2 = await Id(Milestone, new { a, stage = "approved", order = 2, on = "2022-01-05" });
         var ph = await Id("INSERT INTO milestone_photos (milestone_id, content_type, size_bytes, sha256, content) VALUES (@m1, 'image/png', 1, encode(sha256('\\x01'::bytea), 'hex'), '\\x01'::bytea)", new { m1 });
-        return new World(b, p, p2, h, h2, a, t, d, r, d2, m1, m2, ph);
+        var wk = await Id("INSERT INTO works (project_id, kind, name, amount) VALUES (@p, 'road', 'ถนน', 1000)", new { p });
+        var l = await Id("INSERT INTO loans (project_id, amount, purpose, annual_rate_percent, months, first_due_on) VALUES (@p, 10000, 'housing', 4, 12, '2022-02-01')", new { p });
+        await Id("INSERT INTO loan_drawdowns (loan_id, amount, paid_on, reference) VALUES (@l, 5000, '2022-01-10', 'CODI-LOAN')", new { l });
+        return new World(b, p, p2, h, h2, a, t, d, r, d2, m1, m2, ph, wk, l);
     }
 }
