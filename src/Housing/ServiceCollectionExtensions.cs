@@ -21,6 +21,8 @@ public static class ServiceCollectionExtensions
         services.AddHostedService<DatabaseStartup>();
         services.AddSingleton<NpgsqlDataSource>(sp => sp.GetRequiredService<HousingDatabase>().DataSource);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SessionCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionCache>());
         services.AddSingleton<UserService>();
         services.AddSingleton<AuditService>();
         services.AddSingleton<GeographyService>();

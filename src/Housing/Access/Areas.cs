@@ -27,6 +27,13 @@ public static class Areas
     public static string Writable(string column)
         => $"(@AreaAll OR {column} = ANY(@AreaSubdistricts) OR left({column}, 2) = ANY(@AreaProvinces))";
 
+    /// <summary><see cref="Writable"/> for the project whose id is <paramref name="projectId"/>, as a scalar subquery: a locking
+    /// statement over allocations or milestones filters by it without joining projects. Joined, a prepared statement's generic
+    /// plan (Npgsql prepares, PostgreSQL goes generic after five runs) merge-joined along the projects' primary key from its
+    /// first row, and read every project up to the one wanted: 13 ms at 20,000 projects. A scalar subquery is one index probe.</summary>
+    public static string WritableProject(string projectId)
+        => $"(SELECT {Writable("wp.subdistrict_code")} FROM projects wp WHERE wp.id = {projectId})";
+
     /// <summary><paramref name="args"/> and the caller's area for <see cref="Writable"/>, following <see cref="Caller"/>'s rules:
     /// an admin everywhere, a treasurer in its subdistricts (money, milestones), staff in its provinces (manage, milestones).</summary>
     public static DynamicParameters Args(Caller caller, AreaRight right, object args)

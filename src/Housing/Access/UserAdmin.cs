@@ -58,6 +58,7 @@ public sealed partial class UserService
         if (sessionsEnd || displayName != before.DisplayName)
             await Audit.WriteAsync(conn, tx, caller, "user.update", "user", id, Audited(before.View), Audited(after.View), ct);
         await tx.CommitAsync(ct);
+        sessions?.Forget(id); // at once here; other instances hear of it from the users trigger
         return after.View;
     }
 
@@ -76,6 +77,7 @@ public sealed partial class UserService
         await NewPasswordAsync(conn, tx, user, cmd.NewPassword!);
         await Audit.WriteAsync(conn, tx, caller, "user.set_password", "user", user.Id, null, PasswordChanged(user), ct);
         await tx.CommitAsync(ct);
+        sessions?.Forget(user.Id);
     }
 
     /// <summary>A signed-in user changes their own password: every session from before ends, the one used included.</summary>
@@ -96,6 +98,7 @@ public sealed partial class UserService
         await NewPasswordAsync(conn, tx, user, cmd.NewPassword!);
         await Audit.WriteAsync(conn, tx, caller, "user.change_password", "user", user.Id, null, PasswordChanged(user), ct);
         await tx.CommitAsync(ct);
+        sessions?.Forget(user.Id);
     }
 
     /// <summary>A new password also lifts the name's sign-in locks, from every address.</summary>

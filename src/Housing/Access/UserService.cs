@@ -12,7 +12,7 @@ public sealed record UserView(long Id, string Username, string Role, string? Dis
 /// <summary>What a successful sign-in yields: the caller and its security stamp (to invalidate old cookies).</summary>
 public sealed record SignedIn(Caller Caller, Guid SecurityStamp, string? DisplayName);
 
-public sealed partial class UserService(NpgsqlDataSource db, TimeProvider clock)
+public sealed partial class UserService(NpgsqlDataSource db, TimeProvider clock, SessionCache? sessions = null)
 {
     public const int MaxFailedSignIns = 5;
     public static readonly TimeSpan LockoutTime = TimeSpan.FromMinutes(15);
@@ -154,9 +154,10 @@ public sealed partial class UserService(NpgsqlDataSource db, TimeProvider clock)
 
     /// <summary>Is this user still active with this security stamp? Asked on every authenticated request, cookie or
     /// bearer token, so a change of role, area, activity or password ends the user's sessions on every instance at
-    /// once. One primary-key lookup answered from the index (0011), prepared, on a pooled connection.</summary>
+    /// once. Answered from <see cref="SessionCache"/> while it listens for changes, else by one primary-key lookup.</summary>
     public async Task<bool> IsCurrentAsync(long userId, Guid stamp, CancellationToken ct = default)
     {
+        if (sessions is not null) return await sessions.IsCurrentAsync(userId, stamp, ct);
         await using var cmd = db.CreateCommand("SELECT security_stamp = $2 AND is_active FROM users WHERE id = $1");
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = userId });
         cmd.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = stamp });

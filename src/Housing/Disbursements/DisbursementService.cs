@@ -167,9 +167,8 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
                    coalesce((SELECT c.received - c.paid FROM project_cash c WHERE c.project_id = a.project_id), 0) AS cash,
                    s.id AS seen_id, s.request_hash AS seen_hash
             FROM allocations a
-            JOIN projects p ON p.id = a.project_id AND {Areas.Writable("p.subdistrict_code")}
             LEFT JOIN disbursements s ON s.project_id = a.project_id AND s.idempotency_key = @key
-            WHERE a.id = @allocationId
+            WHERE a.id = @allocationId AND {Areas.WritableProject("a.project_id")}
             FOR UPDATE OF a
             """, Areas.Args(caller, AreaRight.RecordMoney, new { allocationId, key }), tx, cancellationToken: ct)))
         {

@@ -56,8 +56,8 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
         // The allocation row lock queues two writers of the same home's milestones, so the order check holds.
         // An outsider's statement finds (and locks) nothing.
         var a = await conn.QuerySingleOrDefaultAsync<(string SubdistrictCode, bool Cancelled)>($"""
-            SELECT p.subdistrict_code, a.cancelled_at IS NOT NULL FROM allocations a JOIN projects p ON p.id = a.project_id
-            WHERE a.id = @allocationId AND {Areas.Writable("p.subdistrict_code")} FOR UPDATE OF a
+            SELECT (SELECT p.subdistrict_code FROM projects p WHERE p.id = a.project_id), a.cancelled_at IS NOT NULL FROM allocations a
+            WHERE a.id = @allocationId AND {Areas.WritableProject("a.project_id")} FOR UPDATE OF a
             """, Areas.Args(caller, AreaRight.RecordMilestone, new { allocationId }), tx);
         if (a.SubdistrictCode is null)
             throw Areas.Refusal(caller, (await Areas.OfAllocationAsync(conn, allocationId, tx, ct))?.SubdistrictCode,
@@ -124,8 +124,9 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
         await using var tx = await conn.BeginTransactionAsync(ct);
         // The milestone row lock queues uploads to one milestone, so the count of 5 holds. An outsider's statement finds (and locks) nothing.
         var allocationId = await conn.ExecuteScalarAsync<long?>($"""
-            SELECT m.allocation_id FROM milestones m JOIN allocations a ON a.id = m.allocation_id JOIN projects p ON p.id = a.project_id
-            WHERE m.id = @milestoneId AND {Areas.Writable("p.subdistrict_code")} FOR UPDATE OF m
+            SELECT m.allocation_id FROM milestones m
+            WHERE m.id = @milestoneId AND (SELECT {Areas.WritableProject("a.project_id")} FROM allocations a WHERE a.id = m.allocation_id)
+            FOR UPDATE OF m
             """, Areas.Args(caller, AreaRight.RecordMilestone, new { milestoneId }), tx);
         if (allocationId is null)
         {
