@@ -203,7 +203,7 @@ public static class PaymentsBenchmark
     }
 
     /// <summary>Projects in one subdistrict, each with its homes, a first payment per home and a transfer of 60 % of its allocations.</summary>
-    static async Task SeedAsync(NpgsqlDataSource db, int projects, int homes)
+    internal static async Task SeedAsync(NpgsqlDataSource db, int projects, int homes)
     {
         await using var conn = await db.OpenConnectionAsync();
         await conn.ExecuteAsync("""
