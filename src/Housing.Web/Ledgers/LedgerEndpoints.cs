@@ -11,9 +11,14 @@ public static class LedgerEndpoints
             => TypedResults.Ok(await ledgers.LedgerAsync(http.User.ToCaller(), id, ct)));
         api.MapGet("/projects/{id:long}/ledger/monthly", async (long id, HttpContext http, LedgerService ledgers, CancellationToken ct)
             => TypedResults.Ok(await ledgers.MonthlyAsync(http.User.ToCaller(), id, ct)));
-        api.MapGet("/projects/{id:long}/ledger/monthly.xlsx", async (long id, HttpContext http, LedgerService ledgers, CancellationToken ct) =>
+        api.MapGet("/projects/{id:long}/ledger/monthly.xlsx", async (long id, string? month, HttpContext http, LedgerService ledgers, CancellationToken ct) =>
         {
-            var (name, bytes) = await ledgers.MonthlyWorkbookAsync(http.User.ToCaller(), id, ct);
+            var (name, bytes) = await ledgers.MonthWorkbookAsync(http.User.ToCaller(), id, month, ct);
+            return TypedResults.File(bytes, Housing.Exports.Report.ContentType, name);
+        });
+        api.MapGet("/projects/{id:long}/households.xlsx", async (long id, HttpContext http, LedgerService ledgers, CancellationToken ct) =>
+        {
+            var (name, bytes) = await ledgers.HouseholdListWorkbookAsync(http.User.ToCaller(), id, ct);
             return TypedResults.File(bytes, Housing.Exports.Report.ContentType, name);
         });
     }

@@ -16,6 +16,7 @@ public sealed class RollupsModel(RollupService rollups, JobService jobs) : PageM
     public IReadOnlyList<int> Years { get; private set; } = [];
     public IReadOnlyList<RollupRow> Current { get; private set; } = [];
     public IReadOnlyList<RollupRow> Children { get; private set; } = [];
+    public IReadOnlyList<RollupMonth> Months { get; private set; } = [];
     public List<(string Href, string Name)> Crumbs { get; } = [];
     public string? ChildLevel => Levels.Child(Level);
     public long? QueuedRun { get; private set; }
@@ -25,13 +26,16 @@ public sealed class RollupsModel(RollupService rollups, JobService jobs) : PageM
     {
         var caller = User.ToCaller();
         Years = await rollups.YearsAsync(ct);
-        var (year, prog, lvl, _) = rollups.Validate(new RollupQuery(fiscalYear ?? (Years.Count > 0 ? Years[0] : null), program ?? "BPP", level, null));
+        // No year asked: the latest one in which the caller's area has homes or money, not an empty current year.
+        var (year, prog, lvl, _) = rollups.Validate(new RollupQuery(fiscalYear ?? await rollups.LatestYearAsync(caller, program is null or "" ? null : program, ct),
+            program ?? "BPP", level, null));
         (FiscalYear, Program, Level, QueuedRun) = (year, program == "" ? null : prog, lvl, queued);
         Code = Level == Levels.National ? null : code ?? throw Housing.NotFound.Of("พื้นที่", "The area");
         Current = await rollups.ListAsync(caller, new RollupQuery(FiscalYear, Program, Level, null, Code: Code), ct);
         if (Current.Count == 0 && Level != Levels.National) throw Housing.NotFound.Of($"ข้อมูลของรหัส {Code}", $"Figures for {Code}");
         if (ChildLevel is not null)
             Children = await rollups.ListAsync(caller, new RollupQuery(FiscalYear, Program, ChildLevel, Level == Levels.National ? null : Code), ct);
+        if (Current.Count > 0) Months = await rollups.MonthlyAsync(caller, FiscalYear, Program, Code ?? Levels.NationalCode, Level, ct);
         await CrumbsAsync(caller, ct);
     }
 

@@ -46,6 +46,8 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
         new("เบิกจ่าย % ของงบ", "Paid, % of budget", CellKind.Percent, 11),
         new("สร้างเสร็จ % ของเป้า", "Completed, % of target", CellKind.Percent, 11),
         new("คงเหลือ (บาท)", "Remaining (baht)", CellKind.Baht, 16, Sum: true),
+        new("รับจาก พอช. (บาท)", "Received from CODI (baht)", CellKind.Baht, 16, Sum: true),
+        new("เงินคงเหลือในมือ (บาท)", "Cash on hand (baht)", CellKind.Baht, 16, Sum: true),
     ];
 
     /// <summary>The totals row's percents: disbursed / budget and completed / target.</summary>
@@ -102,13 +104,12 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
             // sheet disagree with the sum of its provinces, or a project with its households.
             await using var conn = await db.OpenConnectionAsync(token);
             await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, token);
+            // The same method, and so the same query, as the rollup page and GET /rollups: their figures cannot differ.
             var sheets = new List<(string Level, List<object?[]> Rows)>();
-            var parents = new Dictionary<string, string> { [Levels.NationalCode] = "ประเทศไทย" };
             foreach (var level in province is null ? Levels.All : Levels.All[1..])
             {
                 var rows = await rollups.ListAsync(caller, new RollupQuery(fiscalYear, program, level, null, province), token, tx);
-                sheets.Add((level, rows.Select(r => LevelRow(r, parents)).ToList()));
-                if (level != Levels.Project) foreach (var r in rows) parents.TryAdd(r.Code, r.NameTh);
+                sheets.Add((level, rows.Select(LevelRow).ToList()));
             }
             var homes = households ? await CountHouseholdsAsync(tx, scope, token) : 0;
             await AuditAsync(caller, "export.rollup_workbook", "rollup_workbook", new
@@ -147,11 +148,11 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
     const string Total = "รวม / Total", HouseholdSheet = "ครัวเรือน Households";
 
     /// <summary>A level's row; a project has no English name (the column stays empty) and a parent is named as well as coded.</summary>
-    static object?[] LevelRow(RollupRow r, Dictionary<string, string> parents) =>
+    static object?[] LevelRow(RollupRow r) =>
     [
-        r.Code, r.NameTh, r.Level == Levels.Project && r.NameEn == r.NameTh ? null : r.NameEn, r.ParentCode,
-        r.ParentCode is { } p && parents.TryGetValue(p, out var parent) ? parent : null, r.Program, r.FiscalYear, r.TargetHouseholds, r.Budget,
-        r.AllocatedHouseholds, r.Allocated, r.Disbursed, r.CompletedHouseholds, r.PercentBudgetPaid / 100, r.PercentTargetCompleted / 100, r.Remaining,
+        r.Code, r.NameTh, r.Level == Levels.Project && r.NameEn == r.NameTh ? null : r.NameEn, r.ParentCode, r.ParentNameTh, r.Program, r.FiscalYear,
+        r.TargetHouseholds, r.Budget, r.AllocatedHouseholds, r.Allocated, r.Disbursed, r.CompletedHouseholds, r.PercentBudgetPaid / 100,
+        r.PercentTargetCompleted / 100, r.Remaining, r.Received, r.CashOnHand,
     ];
 
     /// <summary>The audit row of an export, committed before the file is sent: a download cut short is still on record.</summary>

@@ -152,16 +152,56 @@ public sealed class LedgerService(NpgsqlDataSource db)
         return new MonthlyReport(ledger.Project, months);
     }
 
-    /// <summary>The monthly report as a workbook, with the export's audit row (who, which project, how many months).</summary>
-    public async Task<(string FileName, byte[] Bytes)> MonthlyWorkbookAsync(Caller caller, long projectId, CancellationToken ct = default)
+    /// <summary>One month of the cash book ("yyyy-MM"; none: the latest month with entries, or this month in Bangkok).</summary>
+    public async Task<MonthReport> MonthAsync(Caller caller, long projectId, string? month, CancellationToken ct = default)
     {
-        var report = await MonthlyAsync(caller, projectId, ct);
+        var chosen = ParseMonth(month);
+        var ledger = await LedgerAsync(caller, projectId, ct);
+        var first = chosen ?? (ledger.Entries.Count > 0 ? ledger.Entries.Max(e => e.Date) : Thai.Today());
+        return MonthReport.From(ledger, new DateOnly(first.Year, first.Month, 1));
+    }
+
+    static DateOnly? ParseMonth(string? month)
+    {
+        if (string.IsNullOrWhiteSpace(month)) return null;
+        return MonthKey.Parse(month.Trim()) is { Year: >= 1997 and <= 2157 } d ? d
+            : throw ValidationFailed.One("month", "เดือนต้องอยู่ในรูป ปปปป-ดด แบบ ค.ศ. เช่น 2022-01", "The month must be yyyy-MM (Gregorian), for example 2022-01.");
+    }
+
+    /// <summary>One month's cash report as a workbook, with the export's audit row (who, which project and month, how many entries).</summary>
+    public async Task<(string FileName, byte[] Bytes)> MonthWorkbookAsync(Caller caller, long projectId, string? month, CancellationToken ct = default)
+    {
+        var report = await MonthAsync(caller, projectId, month, ct);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await Audit.WriteAsync(conn, tx, caller, "export.monthly_report", "export", "monthly_report", null,
-            new { kind = "monthly_report", projectId, subdistrictCode = report.Project.SubdistrictCode, rows = report.Months.Count }, ct);
+            new { kind = "monthly_report", projectId, month = report.Month, subdistrictCode = report.Project.SubdistrictCode, rows = report.Entries.Count }, ct);
         await tx.CommitAsync(ct);
-        return ($"cash-report-project-{projectId}.xlsx", MonthlyWorkbook.Write(report));
+        return ($"cash-report-project-{projectId}-{report.Month}.xlsx", MonthlyWorkbook.Write(report));
+    }
+
+    /// <summary>The committee's household list of a project as a workbook, with the export's audit row.</summary>
+    public async Task<(string FileName, byte[] Bytes)> HouseholdListWorkbookAsync(Caller caller, long projectId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        var project = await ReadProjectAsync(conn, caller, projectId, tx);
+        var homes = (await conn.QueryAsync<HouseholdListRow>(HouseholdList.Sql, new { projectId }, tx)).ToList();
+        await Audit.WriteAsync(conn, tx, caller, "export.household_list", "export", "household_list", null,
+            new { kind = "household_list", projectId, subdistrictCode = project.SubdistrictCode, rows = homes.Count }, ct);
+        await tx.CommitAsync(ct);
+        return ($"households-project-{projectId}.xlsx", HouseholdList.Write(project, homes));
+    }
+
+    /// <summary>A payment's voucher (ใบสำคัญรับเงิน): the payment with its home and project, for the people who sign it.</summary>
+    public async Task<Voucher> VoucherAsync(Caller caller, long disbursementId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var v = await conn.QuerySingleOrDefaultAsync<VoucherRow>(Voucher.Sql, new { disbursementId });
+        NotFound Missing() => NotFound.Of($"รายการจ่ายเลขที่ {disbursementId}", $"Payment {disbursementId}");
+        if (v is null) throw Missing();
+        var project = await ReadProjectAsync(conn, caller, v.ProjectId, notFound: Missing);
+        return new Voucher(project, v);
     }
 
     static async Task<ProjectMoney> ReadProjectAsync(NpgsqlConnection conn, Caller caller, long projectId, System.Data.IDbTransaction? tx = null,

@@ -68,7 +68,7 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
         Assert.Equal(["รหัส", "ชื่อ", "ชื่อภาษาอังกฤษ", "รหัสสังกัด", "สังกัด"], province[0].Take(5));
         Assert.Equal(["Code", "Name", "Name (English)", "Parent code", "Parent"], province[1].Take(5));
         // The fiscal year is a year (not "2,565"), the parent is named.
-        Assert.Equal(["54", "แพร่", "Phrae", "TH", "ประเทศไทย", "BPP", "2565", "65", "1,358,500.00", "65", "1,358,500.00", "788,900.00", "16", "58.1%", "24.6%", "569,600.00"],
+        Assert.Equal(["54", "แพร่", "Phrae", "TH", "ประเทศไทย", "BPP", "2565", "65", "1,358,500.00", "65", "1,358,500.00", "788,900.00", "16", "58.1%", "24.6%", "569,600.00", "0.00", "-788,900.00"],
             province[2]);
 
         var districts = book["อำเภอ District"];
@@ -107,7 +107,7 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
             var pane = ws.Descendants<Pane>().Single();
             Assert.Equal(2d, pane.VerticalSplit!.Value);
             Assert.Contains(pane.State!.Value, new[] { PaneStateValues.Frozen, PaneStateValues.FrozenSplit });
-            Assert.StartsWith("A2:P", ws.GetFirstChild<AutoFilter>()!.Reference!.Value);
+            Assert.StartsWith("A2:R", ws.GetFirstChild<AutoFilter>()!.Reference!.Value);
             var setup = ws.GetFirstChild<PageSetup>()!;
             Assert.True(setup.Orientation?.Value == OrientationValues.Landscape && setup.PaperSize?.Value == 9u && (setup.FitToWidth?.Value ?? 1u) == 1u && setup.FitToHeight?.Value == 0u, setup.OuterXml);
         }

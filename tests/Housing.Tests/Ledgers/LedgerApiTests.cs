@@ -10,7 +10,7 @@ namespace Housing.Tests.Ledgers;
 public sealed class LedgerApiTests(TestApp app) : IClassFixture<TestApp>
 {
     /// <summary>Two tranches, three payments over two homes, one reversed: Jan–Mar 2022.</summary>
-    async Task<(MoneySeed.Home Home, HttpClient Client, long Reversed, long Reversal)> BookAsync()
+    internal static async Task<(MoneySeed.Home Home, HttpClient Client, long Reversed, long Reversal)> BookAsync(TestApp app)
     {
         var home = await MoneySeed.HomeAsync(app.Db);
         var second = await MoneySeed.AnotherHomeAsync(app.Db, home);
@@ -30,7 +30,7 @@ public sealed class LedgerApiTests(TestApp app) : IClassFixture<TestApp>
     [Fact]
     public async Task The_cash_book_lists_transfers_payments_and_reversals_with_the_running_balance()
     {
-        var (home, client, reversed, reversal) = await BookAsync();
+        var (home, client, reversed, reversal) = await BookAsync(app);
 
         var ledger = (await client.GetFromJsonAsync<Ledger>($"/api/v1/projects/{home.ProjectId}/ledger"))!;
 
@@ -71,36 +71,9 @@ public sealed class LedgerApiTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
-    public async Task The_monthly_report_downloads_as_a_workbook_with_the_same_figures()
-    {
-        var (home, client, _, _) = await BookAsync();
-        var report = (await client.GetFromJsonAsync<MonthlyReport>($"/api/v1/projects/{home.ProjectId}/ledger/monthly"))!;
-
-        var response = await client.GetAsync($"/api/v1/projects/{home.ProjectId}/ledger/monthly.xlsx");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(Housing.Exports.Report.ContentType, response.Content.Headers.ContentType!.MediaType);
-        var rows = (await LibreOffice.ReadAsync(await response.Content.ReadAsByteArrayAsync()))["รายเดือน Monthly"];
-        Assert.Equal(["เดือน", "ยอดยกมา (บาท)", "รับ (บาท)", "จ่าย (บาท)", "คงเหลือ (บาท)"], rows[3]);
-        Assert.Equal(["Month", "Opening (baht)", "In (baht)", "Out (baht)", "Closing (baht)"], rows[4]);
-        var months = rows.Skip(5).Take(report.Months.Count).ToList();
-        // Openings and closings are formulas: LibreOffice computed them.
-        Assert.Equal(report.Months.Select(m => m.Closing.ToString("#,##0.00", System.Globalization.CultureInfo.InvariantCulture)), months.Select(r => r[4]));
-        Assert.Equal(report.Months.Select(m => m.Opening.ToString("#,##0.00", System.Globalization.CultureInfo.InvariantCulture)), months.Select(r => r[1]));
-        Assert.Equal("ม.ค. 2565", months[0][0]);
-        var total = rows[5 + report.Months.Count];
-        Assert.Equal("รวม / Total", total[0]);
-        Assert.Equal(report.Months.Sum(m => m.In).ToString("#,##0.00", System.Globalization.CultureInfo.InvariantCulture), total[2]);
-        Assert.Equal(report.Months[^1].Closing.ToString("#,##0.00", System.Globalization.CultureInfo.InvariantCulture), total[4]);
-        var audit = await app.Db.ScalarAsync<string>(
-            "SELECT after::text FROM audit_log WHERE action = 'export.monthly_report' AND after->>'projectId' = @id", new { id = home.ProjectId.ToString() });
-        Assert.Contains($"\"rows\": {report.Months.Count}", audit);
-    }
-
-    [Fact]
     public async Task Staff_and_viewers_of_the_province_read_the_cash_book_and_others_get_404()
     {
-        var (home, _, _, _) = await BookAsync();
+        var (home, _, _, _) = await BookAsync(app);
         var url = $"/api/v1/projects/{home.ProjectId}/ledger";
         Assert.Equal(HttpStatusCode.OK, (await (await app.ClientAsync(Role.ProvincialStaff, provinces: ["54"])).GetAsync(url)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await (await app.ClientAsync(Role.Viewer, provinces: ["54"])).GetAsync(url)).StatusCode);

@@ -108,7 +108,8 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         ["POST /api/v1/disbursements/{id:long}/reverse"] = new("money", w => $"/api/v1/disbursements/{w.DisbursementId}/reverse", (_, _) => Json(new { reason = "ตรวจสอบสิทธิ์" })),
         ["GET /api/v1/projects/{id:long}/ledger"] = new("read", w => $"/api/v1/projects/{w.ProjectId}/ledger"),
         ["GET /api/v1/projects/{id:long}/ledger/monthly"] = new("read", w => $"/api/v1/projects/{w.ProjectId}/ledger/monthly"),
-        ["GET /api/v1/projects/{id:long}/ledger/monthly.xlsx"] = new("read", w => $"/api/v1/projects/{w.ProjectId}/ledger/monthly.xlsx"),
+        ["GET /api/v1/projects/{id:long}/ledger/monthly.xlsx"] = new("read", w => $"/api/v1/projects/{w.ProjectId}/ledger/monthly.xlsx?month=2022-01"),
+        ["GET /api/v1/projects/{id:long}/households.xlsx"] = new("read", w => $"/api/v1/projects/{w.ProjectId}/households.xlsx"),
 
         ["GET /api/v1/allocations/{id:long}/milestones"] = new("read", w => $"/api/v1/allocations/{w.AllocationId}/milestones"),
         ["POST /api/v1/allocations/{id:long}/milestones"] = new("milestone", w => $"/api/v1/allocations/{w.AllocationId}/milestones", (_, _) => Json(new { stage = "approved", reachedOn = "2022-01-12", note = "ตรวจสอบสิทธิ์" })),
@@ -117,6 +118,7 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         ["GET /api/v1/photos/{id:long}/thumbnail"] = new("read", w => $"/api/v1/photos/{w.PhotoId}/thumbnail"),
 
         ["GET /api/v1/rollups"] = new("read", w => $"/api/v1/rollups?fiscalYear={w.Year}&program=BPP&level=project&parent=540101"),
+        ["GET /api/v1/rollups/monthly"] = new("read", w => $"/api/v1/rollups/monthly?fiscalYear={w.Year}&program=BPP&code=540101"),
         ["POST /api/v1/rollups/refresh"] = new("jobs", _ => "/api/v1/rollups/refresh"),
         ["GET /api/v1/jobs"] = new("jobs", _ => "/api/v1/jobs"),
         ["GET /api/v1/jobs/schedule"] = new("jobs", _ => "/api/v1/jobs/schedule"),
@@ -268,7 +270,8 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         var admin = await app.ClientAsync(Role.Admin);
         var world = await BuildWorldAsync(admin);
         var outsider = await app.ClientAsync(Role.ProvincialStaff, provinces: ["19"]);
-        foreach (var path in new[] { $"/Projects/{world.ProjectId}", $"/Households/{world.HouseholdId}", $"/Ledgers/Project/{world.ProjectId}" })
+        foreach (var path in new[] { $"/Projects/{world.ProjectId}", $"/Households/{world.HouseholdId}", $"/Ledgers/Project/{world.ProjectId}",
+                     $"/Ledgers/Monthly/{world.ProjectId}", $"/Disbursements/Voucher/{world.DisbursementId}" })
         {
             var r = await outsider.GetAsync(path);
             Assert.True(r.StatusCode is HttpStatusCode.NotFound, $"{path}: {(int)r.StatusCode}");
