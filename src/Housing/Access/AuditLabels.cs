@@ -39,6 +39,7 @@ public static partial class AuditLabels
         ["household.registered_elsewhere"] = new("ลงทะเบียนซ้ำกับครัวเรือนในพื้นที่อื่น (ปฏิเสธ)", "Refused: citizen ID registered in another area"),
         ["export.rollup_workbook"] = new("ส่งออกสรุปผลเป็น Excel", "Export the rollup workbook"),
         ["export.monthly_report"] = new("ส่งออกรายงานประจำเดือนเป็น Excel", "Export the monthly report"),
+        ["export.household_list"] = new("ส่งออกรายชื่อครัวเรือนของโครงการเป็น Excel", "Export a project's household list"),
         ["savings.record"] = new("รายงานเงินออมของกลุ่มออมทรัพย์", "Report a savings group's balance"),
         ["loan.create"] = new("อนุมัติสินเชื่อให้สหกรณ์", "Lend to a cooperative"),
         ["loan.drawdown"] = new("เบิกเงินกู้", "Draw on a loan"),
@@ -98,6 +99,7 @@ public static partial class AuditLabels
         ["sha256"] = new("ลายนิ้วมือไฟล์ (SHA-256)", "File fingerprint (SHA-256)"), ["hasThumbnail"] = new("มีภาพย่อ", "Has a thumbnail"),
         ["receivedOn"] = new("วันที่ได้รับ", "Received on"), ["reference"] = new("เลขที่อ้างอิง", "Reference"), ["file"] = new("ไฟล์", "File"),
         ["imported"] = new("นำเข้า (ครัวเรือน)", "Imported (homes)"), ["job"] = new("งาน", "Job"),
+        ["month"] = new("เดือน", "Month"),
     };
 
     /// <summary>Fields kept in baht (shown with satang and "บาท").</summary>
