@@ -22,6 +22,18 @@ CREATE TABLE attention_flags (
 CREATE INDEX attention_flags_project_idx ON attention_flags (project_id);
 CREATE INDEX attention_flags_province_idx ON attention_flags (province_code, since);
 
+-- Each project's count of flags, kept with them in the same transaction: the rollups carry the count per area,
+-- and summing some thousand projects' counts is cheap where counting half a million flags at every read is not.
+CREATE TABLE attention_counts (
+    project_id       bigint PRIMARY KEY,
+    subdistrict_code text NOT NULL,
+    province_code    text NOT NULL,
+    fiscal_year      integer NOT NULL,
+    program          text NOT NULL,
+    flags            integer NOT NULL
+);
+CREATE INDEX attention_counts_area_idx ON attention_counts (fiscal_year, province_code);
+
 -- Projects whose flags may have changed: rows the writes only append (as rollup_dirty since 0005), so no
 -- payment waits on another's mark; the refresh deletes the rows it can see, those of committed writes.
 CREATE TABLE attention_dirty (

@@ -93,6 +93,14 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         GROUP BY a.project_id, a.subdistrict_code, a.fiscal_year, a.program
         """;
 
+    /// <summary>Each project's count of flags (of the projects @ids, or all), for the rollups.</summary>
+    const string CountsSql = """
+        INSERT INTO attention_counts (project_id, subdistrict_code, province_code, fiscal_year, program, flags)
+        SELECT project_id, min(subdistrict_code), min(province_code), min(fiscal_year), min(program), count(*)::int
+        FROM attention_flags WHERE @ids::bigint[] IS NULL OR project_id = ANY(@ids::bigint[])
+        GROUP BY project_id
+        """;
+
     /// <summary>Every project's flags again, in one transaction (nightly, and whenever asked). Returns the flags.</summary>
     public async Task<int> RecomputeAllAsync(CancellationToken ct = default)
     {
@@ -101,6 +109,8 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         await TakeDirtyAsync(conn, tx, ct); // covered by this run
         var rows = await conn.ExecuteAsync(new CommandDefinition($"DELETE FROM attention_flags; {FlagsSql("true")}",
             Args(null), tx, commandTimeout: 0, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition($"DELETE FROM attention_counts; {CountsSql}", new { ids = (long[]?)null }, tx,
+            commandTimeout: 0, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return rows;
     }
@@ -114,7 +124,9 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         if (dirty.Length == 0) return 0;
         await conn.ExecuteAsync(new CommandDefinition($"""
             DELETE FROM attention_flags WHERE project_id = ANY(@ids);
-            {FlagsSql("p.id = ANY(@ids)")}
+            {FlagsSql("p.id = ANY(@ids)")};
+            DELETE FROM attention_counts WHERE project_id = ANY(@ids);
+            {CountsSql}
             """, Args(dirty), tx, commandTimeout: 0, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return dirty.Length;

@@ -16,7 +16,8 @@ public static class Levels
 
 /// <summary>Spend versus target for one area (or project) in one fiscal year and program.</summary>
 public sealed record RollupRow(int FiscalYear, string Program, string Level, string Code, string? ParentCode, string NameTh, string NameEn,
-    int TargetHouseholds, decimal Budget, int AllocatedHouseholds, decimal Allocated, decimal Disbursed, int CompletedHouseholds, DateTime AsOf)
+    int TargetHouseholds, decimal Budget, int AllocatedHouseholds, decimal Allocated, decimal Disbursed, int CompletedHouseholds, DateTime AsOf,
+    int AttentionFlags)
 {
     public decimal PercentBudgetPaid => Budget == 0 ? 0 : Math.Round(Disbursed * 100 / Budget, 1);
     public decimal PercentTargetCompleted => TargetHouseholds == 0 ? 0 : Math.Round(CompletedHouseholds * 100m / TargetHouseholds, 1);
@@ -180,15 +181,25 @@ public sealed class RollupService(NpgsqlDataSource db, TimeProvider clock)
                 SELECT fiscal_year, program, 'national' AS level, 'TH' AS code, NULL AS parent_code,
                        'ประเทศไทย (เฉพาะจังหวัดที่ท่านดูได้)' AS name_th, 'Thailand (only the provinces you may see)' AS name_en,
                        sum(target_households)::int AS target_households, sum(budget) AS budget, sum(allocated_households)::int AS allocated_households,
-                       sum(allocated) AS allocated, sum(disbursed) AS disbursed, sum(completed_households)::int AS completed_households, min(as_of) AS as_of
-                FROM rollups
+                       sum(allocated) AS allocated, sum(disbursed) AS disbursed, sum(completed_households)::int AS completed_households, min(as_of) AS as_of,
+                       (SELECT coalesce(sum(f.flags), 0)::int FROM attention_counts f
+                        WHERE f.fiscal_year = r.fiscal_year AND f.program = r.program AND f.province_code = ANY(@provinces::text[])) AS attention_flags
+                FROM rollups r
                 WHERE level = 'province' AND code = ANY(@provinces::text[]) AND fiscal_year = @fiscalYear AND (@program::text IS NULL OR program = @program)
                 GROUP BY fiscal_year, program ORDER BY program
                 """, new { provinces, fiscalYear, program }, within, cancellationToken: ct))).ToList();
+        // The count of flags per area: summed from each project's count (Attention keeps them), grouped by this level's code.
         return (await conn.QueryAsync<RollupRow>(new CommandDefinition("""
             SELECT fiscal_year, program, level, code, parent_code, name_th, name_en, target_households, budget, allocated_households,
-                   allocated, disbursed, completed_households, as_of
+                   allocated, disbursed, completed_households, as_of, coalesce(f.flags, 0)::int AS attention_flags
             FROM rollups
+            LEFT JOIN (SELECT fiscal_year AS f_year, program AS f_program, sum(flags) AS flags,
+                              CASE @level WHEN 'national' THEN 'TH' WHEN 'province' THEN province_code WHEN 'district' THEN left(subdistrict_code, 4)
+                                          WHEN 'subdistrict' THEN subdistrict_code ELSE project_id::text END AS f_code
+                       FROM attention_counts
+                       WHERE fiscal_year = @fiscalYear AND (@province::text IS NULL OR province_code = @province)
+                         AND (@parent::text IS NULL OR @parent = 'TH' OR left(subdistrict_code, length(@parent)) = @parent)
+                       GROUP BY 1, 2, 4) f ON f.f_year = fiscal_year AND f.f_program = program AND f.f_code = code
             WHERE fiscal_year = @fiscalYear AND level = @level AND (@program::text IS NULL OR program = @program)
               AND (@parent::text IS NULL OR parent_code = @parent)
               AND (@province::text IS NULL OR province_code = @province)
