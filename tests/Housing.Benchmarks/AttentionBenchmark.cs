@@ -30,6 +30,13 @@ public static class AttentionBenchmark
         var refresh = new AttentionRefresh(db, TimeProvider.System, config);
         var ok = true;
 
+        if (Environment.GetEnvironmentVariable("HOUSING_BENCH_EXPLAIN") == "1")
+            await using (var conn = await db.OpenConnectionAsync())
+            await using (var tx = await conn.BeginTransactionAsync())
+            {
+                await conn.ExecuteAsync("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'", transaction: tx);
+                Console.WriteLine(string.Join("\n", await conn.QueryAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + AttentionRefresh.FlagsSql(null), refresh.Args(null), tx)));
+            }
         var flags = 0;
         var full = await BestAsync(3, async () => flags = await refresh.RecomputeAllAsync());
         await using (var conn = await db.OpenConnectionAsync())

@@ -73,6 +73,10 @@ public sealed class AttentionService(NpgsqlDataSource db, TimeProvider clock)
     {
         var (province, kind) = Validate(caller, q);
         await using var conn = await db.OpenConnectionAsync(ct);
+        // A transaction only for SET LOCAL: the planner's estimate for a province passes jit_above_cost, and compiling the plan
+        // took longer than running it.
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition("SET LOCAL jit = off", transaction: tx, cancellationToken: ct));
         return (await conn.QueryAsync<AttentionFlag>(new CommandDefinition("""
             SELECT f.kind, f.project_id, f.allocation_id, f.subdistrict_code, f.since, f.stage, f.amount, f.homes, f.other_allocation_id,
                    f.fiscal_year, f.program, p.name AS project_name, h.head_name AS household_name,
@@ -92,7 +96,7 @@ public sealed class AttentionService(NpgsqlDataSource db, TimeProvider clock)
             ORDER BY f.since, f.kind, f.project_id, f.allocation_id
             LIMIT @limit::int
             """, new { provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts, province, kind, fiscalYear = q.FiscalYear, program = q.Program,
-                limit = q.Limit is int l ? Math.Clamp(l, 1, 100_000) : (int?)null }, cancellationToken: ct))).ToList();
+                limit = q.Limit is int l ? Math.Clamp(l, 1, 100_000) : (int?)null }, tx, cancellationToken: ct))).ToList();
     }
 
     /// <summary>How many flags the caller's area has, and the <paramref name="oldest"/> oldest (the home page).</summary>
