@@ -24,11 +24,10 @@ public sealed class IndexModel(AttentionService attention) : PageModel
         Kind = Kinds.All.Contains(kind) ? kind : null;
         ProvinceCode = provinceCode is { Length: 2 } ? provinceCode : null;
         Today = attention.Today;
-        var all = await attention.ListAsync(User.ToCaller(), new AttentionQuery(ProvinceCode, null), ct);
-        ByKind = Kinds.All.Select(k => (k, all.Count(f => f.Kind == k))).ToList();
-        var chosen = Kind is null ? all : all.Where(f => f.Kind == Kind).ToList();
-        Total = chosen.Count;
-        Flags = chosen.Take(MaxShown).ToList();
+        var caller = User.ToCaller();
+        ByKind = await attention.CountsAsync(caller, ProvinceCode, ct);
+        Total = ByKind.Where(k => Kind is null || k.Kind == Kind).Sum(k => k.Count);
+        Flags = await attention.ListAsync(caller, new AttentionQuery(ProvinceCode, Kind, MaxShown), ct);
         Districts = Flags.GroupBy(f => (f.DistrictCode, f.DistrictNameTh, f.DistrictNameEn)).OrderBy(g => g.Key.DistrictCode).ToList();
     }
 

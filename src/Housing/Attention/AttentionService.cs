@@ -99,15 +99,26 @@ public sealed class AttentionService(NpgsqlDataSource db, TimeProvider clock)
                 limit = q.Limit is int l ? Math.Clamp(l, 1, 100_000) : (int?)null }, tx, cancellationToken: ct))).ToList();
     }
 
+    /// <summary>How many flags of each kind the caller's area (or one province of it) has, every kind listed.</summary>
+    public async Task<IReadOnlyList<(string Kind, int Count)>> CountsAsync(Caller caller, string? provinceCode = null, CancellationToken ct = default)
+    {
+        var (province, _) = Validate(caller, new AttentionQuery(provinceCode));
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var counts = (await conn.QueryAsync<(string Kind, int Count)>(new CommandDefinition("""
+            SELECT kind, count(*)::int FROM attention_flags f
+            WHERE (@provinces::text[] IS NULL OR f.province_code = ANY(@provinces::text[]))
+              AND (@subdistricts::text[] IS NULL OR f.subdistrict_code = ANY(@subdistricts::text[]))
+              AND (@province::text IS NULL OR f.province_code = @province)
+            GROUP BY kind
+            """, new { provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts, province }, cancellationToken: ct)))
+            .ToDictionary(c => c.Kind, c => c.Count);
+        return Kinds.All.Select(k => (k, counts.GetValueOrDefault(k))).ToList();
+    }
+
     /// <summary>How many flags the caller's area has, and the <paramref name="oldest"/> oldest (the home page).</summary>
     public async Task<(int Count, IReadOnlyList<AttentionFlag> Oldest)> SummaryAsync(Caller caller, int oldest = 3, CancellationToken ct = default)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var count = await conn.ExecuteScalarAsync<int>(new CommandDefinition("""
-            SELECT count(*)::int FROM attention_flags f
-            WHERE (@provinces::text[] IS NULL OR f.province_code = ANY(@provinces::text[]))
-              AND (@subdistricts::text[] IS NULL OR f.subdistrict_code = ANY(@subdistricts::text[]))
-            """, new { provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts }, cancellationToken: ct));
+        var count = (await CountsAsync(caller, null, ct)).Sum(c => c.Count);
         return (count, count == 0 ? [] : await ListAsync(caller, new AttentionQuery(Limit: oldest), ct));
     }
 
