@@ -7,7 +7,7 @@ namespace Housing.Web;
 public sealed record HomeCard(string Href, string Title, string Text, Role[] Roles);
 
 /// <summary>The home page: what this role does here, and the way in. Features add their cards to <see cref="AllCards"/>.</summary>
-public sealed class HomeModel(GeographyService geography) : PageModel
+public sealed class HomeModel(GeographyService geography, Housing.Attention.AttentionService attention) : PageModel
 {
     public static readonly List<Func<HomeCard>> AllCards =
     [
@@ -34,11 +34,15 @@ public sealed class HomeModel(GeographyService geography) : PageModel
     public Caller Caller { get; private set; } = Caller.System;
     public List<HomeCard> Cards { get; private set; } = [];
     public List<string> AreaNames { get; } = [];
+    /// <summary>What needs attention in the caller's area: how many, and the three oldest.</summary>
+    public (int Count, IReadOnlyList<Housing.Attention.AttentionFlag> Oldest) Attention { get; private set; } = (0, []);
+    public DateOnly Today => attention.Today;
 
     public async Task OnGetAsync(CancellationToken ct)
     {
         Caller = User.ToCaller();
         Cards = AllCards.Select(f => f()).Where(c => c.Roles.Contains(Caller.Role)).ToList();
+        Attention = await attention.SummaryAsync(Caller, 3, ct);
         if (Caller.ProvinceCodes.Count + Caller.SubdistrictCodes.Count == 0) return;
         foreach (var (code, th, en) in await geography.NamesAsync(Caller.ProvinceCodes, Caller.SubdistrictCodes, ct))
             AreaNames.Add((code.Length == 6 ? Lang.T("ต.", "") : "") + Lang.T(th, en));

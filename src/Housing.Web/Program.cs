@@ -47,6 +47,7 @@ app.MapDisbursementEndpoints();
 app.MapLedgerEndpoints();
 app.MapMilestoneEndpoints();
 Housing.Web.Mankong.MankongEndpoints.MapMankongEndpoints(app);
+Housing.Web.Attention.AttentionEndpoints.MapAttentionEndpoints(app);
 app.MapRazorPages();
 
 try { await app.RunAsync(); }

@@ -37,6 +37,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Ledgers.LedgerService>();
         services.AddSingleton<Milestones.MilestoneService>();
         Mankong.MankongSetup.AddMankong(services);
+        Attention.AttentionSetup.AddAttention(services);
         return services;
     }
 }

@@ -12,6 +12,7 @@ public static class Benchmarks
         "load" => await LoadBenchmark.RunAsync(args[1..]),
         "latency" => await LatencyBenchmark.RunAsync(args[1..]),
         "import" => await ImportScenario.RunAsync(args[1..]),
+        "attention" => await AttentionBenchmark.RunAsync(args[1..]),
         _ => Usage(),
     };
 
@@ -24,6 +25,7 @@ public static class Benchmarks
               load [--users 32] [--seconds 60] [--households 500000]
               import [--rows 100000] [--runs 3]
               latency [--probes 40]
+              attention [households, default 500000]
             """);
         return 2;
     }

@@ -75,6 +75,7 @@ public static class OpenApiSetup
         ["GET /api/v1/jobs/{id}"] = "Get a job run",
         ["POST /api/v1/jobs/{job}/run"] = "Run a job now",
         ["GET /api/v1/exports/rollup.xlsx"] = "The rollup workbook",
+        ["GET /api/v1/attention"] = "What needs attention in the caller's area (stalled homes, idle cash, missing photos, year end, funded again), oldest first",
     };
 
     public static IServiceCollection AddHousingOpenApi(this IServiceCollection services) => services.AddOpenApi(o =>

@@ -23,7 +23,8 @@ public sealed class RollupWorkbook(string fileName, Func<Stream, CancellationTok
 /// hundreds of thousands of rows. ClosedXML builds it, except the register-sized listing (see <see cref="StreamingWorkbook"/>).
 /// Every export writes an audit row: who, what, the scope and how many rows.
 /// </summary>
-public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, TimeProvider clock, int streamPast = ExportService.ClosedXmlHouseholdLimit)
+public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, TimeProvider clock, int streamPast = ExportService.ClosedXmlHouseholdLimit,
+    Attention.AttentionService? attention = null)
 {
     /// <summary>Past this many homes ClosedXML's memory grows too large (191 MB at 10,000 rows): the workbook is streamed instead.</summary>
     public const int ClosedXmlHouseholdLimit = 10_000;
@@ -112,10 +113,11 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
                 sheets.Add((level, rows.Select(LevelRow).ToList()));
             }
             var homes = households ? await CountHouseholdsAsync(tx, scope, token) : 0;
-            await AuditAsync(caller, "export.rollup_workbook", "rollup_workbook", new
+            var flags = attention is null ? null : await Attention.AttentionSheet.RowsAsync(attention, caller, fiscalYear, program, province, token);
+                        await AuditAsync(caller, "export.rollup_workbook", "rollup_workbook", new
             {
                 kind = "rollup_workbook", fiscalYear, program, provinceCode = province, households,
-                rows = sheets.Sum(x => x.Rows.Count) + homes, householdRows = homes,
+                rows = sheets.Sum(x => x.Rows.Count) + homes + (flags?.Count ?? 0), householdRows = homes,
             }, token);
 
             if (homes > streamPast)
@@ -127,6 +129,12 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
                     foreach (var r in rows) sheet.Row(r);
                     sheet.Totals(Total, LevelRatios);
                 }
+                if (flags is not null)
+                {
+                    var flagSheet = x.AddSheet(Attention.AttentionSheet.Name, Attention.AttentionSheet.Columns, header);
+                    foreach (var r in flags) flagSheet.Row(r);
+                    flagSheet.Totals(Total);
+                }
                 var listing = x.AddSheet(HouseholdSheet, HouseholdColumns, header);
                 await foreach (var h in HouseholdsAsync(tx, scope, token)) listing.Row(h);
                 listing.Totals(Total);
@@ -134,6 +142,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
             }
             using var wb = Report.NewWorkbook();
             foreach (var (level, rows) in sheets) Report.AddListing(wb, SheetName(level), LevelColumns, header, rows, Total, LevelRatios);
+            if (flags is not null) Report.AddListing(wb, Attention.AttentionSheet.Name, Attention.AttentionSheet.Columns, header, flags, Total);
             if (households)
             {
                 var rows = new List<object?[]>(homes);

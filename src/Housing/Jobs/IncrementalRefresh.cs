@@ -25,7 +25,11 @@ public sealed class IncrementalRefresh(IServiceProvider services, TimeSpan every
             var tick = DateTime.UtcNow;
             jobs.IncrementalPrevious = tick;
             jobs.IncrementalNext = tick + every;
-            try { await jobs.RunAsync(JobService.RollupsIncremental, null, tick, keepIdle: false, ct, skipIfBusy: true); }
+            try
+            {
+                await jobs.RunAsync(JobService.RollupsIncremental, null, tick, keepIdle: false, ct, skipIfBusy: true);
+                await jobs.RunAsync(JobService.AttentionIncremental, null, tick, keepIdle: false, ct, skipIfBusy: true); // flags, within 10 s too
+            }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception e) // the database away: the next tick tries again
             {

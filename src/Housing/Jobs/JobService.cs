@@ -1,6 +1,7 @@
 using Dapper;
 using Hangfire;
 using Housing.Access;
+using Housing.Attention;
 using Housing.Rollups;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -26,20 +27,23 @@ public sealed record JobInfo(string Job, Msg Name, DateTime? NextFireAt, DateTim
 /// is a loop of each instance, <see cref="IncrementalRefresh"/>); without Hangfire (<c>Housing:Jobs:Enabled</c>
 /// false) a requested run happens inline.
 /// </summary>
-public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogger<JobService> logger, IConfiguration config,
+public sealed class JobService(NpgsqlDataSource db, RollupService rollups, AttentionRefresh attention, ILogger<JobService> logger, IConfiguration config,
     JobInstance instance, IBackgroundJobClient? hangfire = null, JobStorage? storage = null)
 {
     /// <summary>Days a finished run stays in <c>job_runs</c> (<c>Housing:Jobs:KeepRunsDays</c>). While payments come in,
     /// the incremental refresh records a run every few seconds: some 17,000 a day, which the nightly prune removes.</summary>
     int KeepRunsDays => Math.Max(1, config.GetValue("Housing:Jobs:KeepRunsDays", 90));
 
-    public const string RollupsFull = "rollups.full", RollupsIncremental = "rollups.incremental", Prune = "jobs.prune";
+    public const string RollupsFull = "rollups.full", RollupsIncremental = "rollups.incremental", Prune = "jobs.prune",
+        AttentionFull = "attention.full", AttentionIncremental = "attention.incremental";
 
     public static readonly IReadOnlyDictionary<string, Msg> Names = new Dictionary<string, Msg>
     {
         [RollupsFull] = new("คำนวณสรุปผลใหม่ทั้งหมด", "Recompute all rollups"),
         [RollupsIncremental] = new("ปรับสรุปผลของตำบลที่มีการเปลี่ยนแปลง", "Refresh rollups of changed subdistricts"),
         [Prune] = new("ลบประวัติการทำงานที่เก่าเกินกำหนด", "Remove old job runs"),
+        [AttentionFull] = new("หาเรื่องที่ต้องติดตามใหม่ทั้งหมด", "Find everything that needs attention again"),
+        [AttentionIncremental] = new("ปรับเรื่องที่ต้องติดตามของโครงการที่มีการเปลี่ยนแปลง", "Refresh what needs attention in changed projects"),
     };
 
     /// <summary>This app instance, as <c>job_runs.instance</c> and Hangfire's server name show it.</summary>
@@ -62,6 +66,8 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
         RollupsFull => rollups.RecomputeAllAsync,
         RollupsIncremental => rollups.RefreshDirtyAsync,
         Prune => PruneAsync,
+        AttentionFull => attention.RecomputeAllAsync,
+        AttentionIncremental => attention.RefreshDirtyAsync,
         _ => throw NotFound.Of($"งาน {job}", $"Job {job}"),
     };
 
@@ -265,10 +271,10 @@ public sealed class JobService(NpgsqlDataSource db, RollupService rollups, ILogg
         if (storage is not null)
         {
             using var hangfireConnection = storage.GetConnection();
-            foreach (var dto in Hangfire.Storage.StorageConnectionExtensions.GetRecurringJobs(hangfireConnection, [RollupsFull, Prune]))
+            foreach (var dto in Hangfire.Storage.StorageConnectionExtensions.GetRecurringJobs(hangfireConnection, [RollupsFull, Prune, AttentionFull]))
                 recurring[dto.Id] = dto;
         }
-        return Names.Select(n => n.Key == RollupsIncremental
+        return Names.Select(n => n.Key is RollupsIncremental or AttentionIncremental
                 ? new JobInfo(n.Key, n.Value, IncrementalNext, IncrementalPrevious, last.GetValueOrDefault(n.Key))
                 : new JobInfo(n.Key, n.Value, recurring.GetValueOrDefault(n.Key)?.NextExecution, recurring.GetValueOrDefault(n.Key)?.LastExecution,
                     last.GetValueOrDefault(n.Key)))

@@ -25,6 +25,8 @@ public static class JobsSetup
         if (!config.GetValue("Housing:Jobs:Enabled", true)) return services;
         var nightly = config["Housing:Jobs:FullRefreshCron"] ?? "0 2 * * *"; // 02:00 in Bangkok
         var prune = config["Housing:Jobs:PruneCron"] ?? "30 2 * * *";
+        // Just after midnight in Bangkok: the date-driven flags (stalled, cash_idle, fiscal_year_end) move with the day.
+        var attention = config["Housing:Attention:FullCron"] ?? "5 0 * * *";
         var every = TimeSpan.FromSeconds(config.GetValue("Housing:Jobs:IncrementalSeconds", 5.0)); // a write shows within 10 s
         // How often an idle worker looks for a queued job and the scheduler for a due fire: a run-now starts within it.
         var poll = TimeSpan.FromSeconds(config.GetValue("Housing:Jobs:PollSeconds", 2.0));
@@ -47,7 +49,7 @@ public static class JobsSetup
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire(c => c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings());
-        services.AddHostedService(sp => new RecurringSchedule(sp.GetRequiredService<IRecurringJobManagerV2>(), nightly, prune));
+        services.AddHostedService(sp => new RecurringSchedule(sp.GetRequiredService<IRecurringJobManagerV2>(), nightly, prune, attention));
         services.AddHangfireServer((sp, o) =>
         {
             o.ServerName = sp.GetRequiredService<JobInstance>().Name;
@@ -64,13 +66,14 @@ public static class JobsSetup
     /// (<see cref="MisfireHandlingMode.Relaxed"/>: one run however many fires were missed). Two instances starting at
     /// once are serialised by Hangfire's lock on the recurring job.
     /// </summary>
-    sealed class RecurringSchedule(IRecurringJobManagerV2 manager, string nightly, string prune) : IHostedService
+    sealed class RecurringSchedule(IRecurringJobManagerV2 manager, string nightly, string prune, string attention) : IHostedService
     {
         public Task StartAsync(CancellationToken ct)
         {
             var options = new RecurringJobOptions { TimeZone = Thai.Bangkok, MisfireHandling = MisfireHandlingMode.Relaxed };
             manager.AddOrUpdate<RollupJobs>(JobService.RollupsFull, j => j.FullAsync(null, null, CancellationToken.None), nightly, options);
             manager.AddOrUpdate<RollupJobs>(JobService.Prune, j => j.PruneAsync(null, null, CancellationToken.None), prune, options);
+            manager.AddOrUpdate<RollupJobs>(JobService.AttentionFull, j => j.AttentionFullAsync(null, null, CancellationToken.None), attention, options);
             return Task.CompletedTask;
         }
 

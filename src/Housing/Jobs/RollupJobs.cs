@@ -24,6 +24,14 @@ public sealed class RollupJobs(JobService jobs)
     public Task PruneAsync(long? runId, PerformContext? context, CancellationToken ct)
         => jobs.RunAsync(JobService.Prune, runId, ScheduledFor(context), keepIdle: true, ct);
 
+    [JobDisplayName("attention.full")]
+    public Task AttentionFullAsync(long? runId, PerformContext? context, CancellationToken ct)
+        => jobs.RunAsync(JobService.AttentionFull, runId, ScheduledFor(context), keepIdle: true, ct);
+
+    [JobDisplayName("attention.incremental")]
+    public Task AttentionIncrementalAsync(long? runId, CancellationToken ct)
+        => jobs.RunAsync(JobService.AttentionIncremental, runId, null, keepIdle: true, ct);
+
     /// <summary>A recurring fire's time, which Hangfire passes as the "Time" parameter (Unix seconds).</summary>
     static DateTime? ScheduledFor(PerformContext? context)
         => context?.GetJobParameter<long?>("Time") is long t ? DateTime.UnixEpoch.AddSeconds(t) : null;
@@ -35,6 +43,8 @@ public sealed class RollupJobs(JobService jobs)
             JobService.RollupsFull => client.Enqueue<RollupJobs>(j => j.FullAsync(runId, null, CancellationToken.None)),
             JobService.RollupsIncremental => client.Enqueue<RollupJobs>(j => j.IncrementalAsync(runId, CancellationToken.None)),
             JobService.Prune => client.Enqueue<RollupJobs>(j => j.PruneAsync(runId, null, CancellationToken.None)),
+            JobService.AttentionFull => client.Enqueue<RollupJobs>(j => j.AttentionFullAsync(runId, null, CancellationToken.None)),
+            JobService.AttentionIncremental => client.Enqueue<RollupJobs>(j => j.AttentionIncrementalAsync(runId, CancellationToken.None)),
             _ => throw new ArgumentOutOfRangeException(nameof(job), job, null),
         };
     }

@@ -18,7 +18,7 @@ public static class Levels
 /// projects (read live from project_cash when the row is read); the parent is named as well as coded.</summary>
 public sealed record RollupRow(int FiscalYear, string Program, string Level, string Code, string? ParentCode, string NameTh, string NameEn,
     int TargetHouseholds, decimal Budget, int AllocatedHouseholds, decimal Allocated, decimal Disbursed, int CompletedHouseholds, DateTime AsOf,
-    decimal Received = 0, string? ParentNameTh = null, string? ParentNameEn = null)
+    decimal Received = 0, string? ParentNameTh = null, string? ParentNameEn = null, int AttentionFlags = 0)
 {
     /// <summary>What the projects hold: received less disbursed (payments net of reversals, works' payments included).</summary>
     public decimal CashOnHand => Received - Disbursed;
@@ -186,19 +186,32 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
                        'ประเทศไทย (เฉพาะจังหวัดที่ท่านดูได้)' AS name_th, 'Thailand (only the provinces you may see)' AS name_en,
                        sum(r.target_households)::int AS target_households, sum(r.budget) AS budget, sum(r.allocated_households)::int AS allocated_households,
                        sum(r.allocated) AS allocated, sum(r.disbursed) AS disbursed, sum(r.completed_households)::int AS completed_households, min(r.as_of) AS as_of,
-                       coalesce(sum(c.received), 0) AS received, NULL AS parent_name_th, NULL AS parent_name_en
+                       coalesce(sum(c.received), 0) AS received, NULL AS parent_name_th, NULL AS parent_name_en,
+                       (SELECT coalesce(sum(f.flags), 0)::int FROM attention_counts f
+                        WHERE f.fiscal_year = r.fiscal_year AND f.program = r.program AND f.province_code = ANY(@provinces::text[])) AS attention_flags
                 FROM rollups r LEFT JOIN cash c ON c.program = r.program AND c.code = r.code
                 WHERE r.level = 'province' AND r.code = ANY(@provinces::text[]) AND r.fiscal_year = @fiscalYear AND (@program::text IS NULL OR r.program = @program)
                 GROUP BY r.fiscal_year, r.program ORDER BY r.program
                 """, new { provinces, fiscalYear, program, level = Levels.Province, province = q.Province }, within, cancellationToken: ct))).ToList();
         return (await conn.QueryAsync<RollupRow>(new CommandDefinition($"""
-            WITH {CashSql}
+            WITH {CashSql},
+            -- The count of flags per area: summed from each project's count (Attention keeps them), grouped by this level's code.
+            flags AS (
+                SELECT fiscal_year, program, sum(flags) AS flags,
+                       CASE @level WHEN 'national' THEN 'TH' WHEN 'province' THEN province_code WHEN 'district' THEN left(subdistrict_code, 4)
+                                   WHEN 'subdistrict' THEN subdistrict_code ELSE project_id::text END AS code
+                FROM attention_counts
+                WHERE fiscal_year = @fiscalYear AND (@province::text IS NULL OR province_code = @province)
+                  AND (@parent::text IS NULL OR @parent = 'TH' OR left(subdistrict_code, length(@parent)) = @parent)
+                GROUP BY 1, 2, 4)
             SELECT r.fiscal_year, r.program, r.level, r.code, r.parent_code, r.name_th, r.name_en, r.target_households, r.budget, r.allocated_households,
                    r.allocated, r.disbursed, r.completed_households, r.as_of, coalesce(c.received, 0) AS received,
                    coalesce(ps.name_th, pd.name_th, pp.name_th, CASE WHEN r.level = 'province' THEN 'ประเทศไทย' END) AS parent_name_th,
-                   coalesce(ps.name_en, pd.name_en, pp.name_en, CASE WHEN r.level = 'province' THEN 'Thailand' END) AS parent_name_en
+                   coalesce(ps.name_en, pd.name_en, pp.name_en, CASE WHEN r.level = 'province' THEN 'Thailand' END) AS parent_name_en,
+                   coalesce(f.flags, 0)::int AS attention_flags
             FROM rollups r
             LEFT JOIN cash c ON c.program = r.program AND c.code = r.code
+            LEFT JOIN flags f ON f.fiscal_year = r.fiscal_year AND f.program = r.program AND f.code = r.code
             LEFT JOIN subdistricts ps ON r.level = 'project' AND ps.code = r.parent_code
             LEFT JOIN districts pd ON r.level = 'subdistrict' AND pd.code = r.parent_code
             LEFT JOIN provinces pp ON r.level = 'district' AND pp.code = r.parent_code

@@ -56,7 +56,7 @@ public sealed class ClusteredSchedulerTests
         // One schedule: each recurring job stored once, and both instances were Hangfire servers of it.
         Assert.Equal(2, servers.Count);
         Assert.All(instances, i => Assert.Single(servers, s => s.StartsWith(i.ToLowerInvariant() + ":", StringComparison.Ordinal)));
-        Assert.Equal(["jobs.prune", "rollups.full"], await db.QueryAsync<string>("SELECT value FROM hangfire.set WHERE key = 'recurring-jobs' ORDER BY value"));
+        Assert.Equal(["attention.full", "jobs.prune", "rollups.full"], await db.QueryAsync<string>("SELECT value FROM hangfire.set WHERE key = 'recurring-jobs' ORDER BY value"));
         Assert.Equal(1, await db.CountAsync("schema_migrations", "name LIKE '%drop_quartz%'"));
     }
 }

@@ -123,7 +123,7 @@ public sealed class JobTests(JobTests.App app) : IClassFixture<JobTests.App>
     [Fact]
     public async Task Viewers_and_treasurers_may_not_run_or_see_jobs_and_nothing_is_queued()
     {
-        var before = await app.Db.CountAsync("job_runs", "job <> 'rollups.incremental'");
+        var before = await app.Db.CountAsync("job_runs", "job NOT IN ('rollups.incremental', 'attention.incremental')");
         foreach (var client in new[] { await app.ClientAsync(Role.Viewer), await app.ClientAsync(Role.Treasurer, subdistricts: ["540101"]) })
         {
             var r = await client.PostAsync("/api/v1/rollups/refresh", null);
@@ -133,20 +133,21 @@ public sealed class JobTests(JobTests.App app) : IClassFixture<JobTests.App>
         }
         var admin = await app.ClientAsync(Role.Admin);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync("/api/v1/jobs/nothing.such/run", null)).StatusCode);
-        Assert.Equal(before, await app.Db.CountAsync("job_runs", "job <> 'rollups.incremental'"));
+        Assert.Equal(before, await app.Db.CountAsync("job_runs", "job NOT IN ('rollups.incremental', 'attention.incremental')"));
     }
 
     [Fact]
     public async Task The_schedule_shows_the_next_fires_from_hangfire_and_the_incremental_loop()
     {
         var jobs = await EventuallyAsync(() => app.Get<JobService>().ListJobsAsync(Caller.System), j => j[1].NextFireAt is not null, TimeSpan.FromSeconds(10));
-        Assert.Equal([JobService.RollupsFull, JobService.RollupsIncremental, JobService.Prune], jobs.Select(j => j.Job));
+        Assert.Equal([JobService.RollupsFull, JobService.RollupsIncremental, JobService.Prune, JobService.AttentionFull, JobService.AttentionIncremental],
+            jobs.Select(j => j.Job));
         var nightly = TimeZoneInfo.ConvertTimeFromUtc(jobs[0].NextFireAt!.Value, Thai.Bangkok);
         Assert.Equal((2, 0), (nightly.Hour, nightly.Minute));
         Assert.True(jobs[0].NextFireAt > DateTime.UtcNow && jobs[0].NextFireAt < DateTime.UtcNow.AddDays(1));
         var prune = TimeZoneInfo.ConvertTimeFromUtc(jobs[2].NextFireAt!.Value, Thai.Bangkok);
         Assert.Equal((2, 30), (prune.Hour, prune.Minute));
         Assert.True(jobs[1].NextFireAt < DateTime.UtcNow.AddSeconds(10));
-        Assert.Equal(["jobs.prune", "rollups.full"], await app.Db.QueryAsync<string>("SELECT value FROM hangfire.set WHERE key = 'recurring-jobs' ORDER BY value"));
+        Assert.Equal(["attention.full", "jobs.prune", "rollups.full"], await app.Db.QueryAsync<string>("SELECT value FROM hangfire.set WHERE key = 'recurring-jobs' ORDER BY value"));
     }
 }

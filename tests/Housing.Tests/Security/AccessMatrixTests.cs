@@ -137,6 +137,8 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         ["POST /api/v1/works/{id:long}/disbursements"] = new("money", w => $"/api/v1/works/{w.Bmk.WorkId}/disbursements", (_, _) => Json(new { amount = 1m, paidOn = "2022-01-15", payee = "ผู้รับเหมา", receiptNo = "W-1" })),
         // Filtered to the caller's area: outside it the list is empty, never refused.
         ["GET /api/v1/rollups/mankong"] = new("anyone", _ => "/api/v1/rollups/mankong?level=subdistrict&parent=54"),
+        // A province's flags: whoever reads that province (a treasurer its subdistricts' province); 404 outside it.
+        ["GET /api/v1/attention"] = new("read-province", _ => "/api/v1/attention?provinceCode=54"),
         ["POST /api/v1/loans/{id:long}/moratorium"] = new("manage", w => $"/api/v1/loans/{w.Bmk.LoanId}/moratorium", (_, c) => Json(new { fromMonth = "2021-03", toMonth = "2021-04", reason = $"ตรวจสอบสิทธิ์ {c}" })),
     };
 
@@ -257,6 +259,8 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
     [InlineData("/Budgets", Role.Viewer, 200)]
     [InlineData("/Households", Role.Treasurer, 200)]
     [InlineData("/Ledgers", Role.Treasurer, 200)]
+    [InlineData("/Attention", Role.Viewer, 200)]
+    [InlineData("/Attention", Role.Treasurer, 200)]
     public async Task The_main_pages_open_for_their_roles_and_refuse_the_others(string path, Role role, int status)
     {
         var client = await app.ClientAsync(role, provinces: role is Role.ProvincialStaff or Role.Viewer ? ["54"] : null, subdistricts: role == Role.Treasurer ? ["540101"] : null);

@@ -1,0 +1,138 @@
+using Dapper;
+using Housing.Access;
+using Housing.Milestones;
+using Npgsql;
+
+namespace Housing.Attention;
+
+public static class Kinds
+{
+    public const string Stalled = "stalled", CashIdle = "cash_idle", NoPhoto = "no_photo", FiscalYearEnd = "fiscal_year_end",
+        FundedAgain = "funded_again";
+    public static readonly string[] All = [Stalled, CashIdle, NoPhoto, FiscalYearEnd, FundedAgain];
+
+    public static Msg Name(string kind) => kind switch
+    {
+        Stalled => new("บ้านไม่คืบหน้า", "Home not moving"),
+        CashIdle => new("เงินค้างในบัญชี", "Cash sitting idle"),
+        NoPhoto => new("เสร็จแล้วไม่มีรูป", "Completed without a photo"),
+        FiscalYearEnd => new("ใกล้สิ้นปีงบประมาณ", "Fiscal year ending"),
+        FundedAgain => new("ได้รับการสนับสนุนซ้ำ", "Funded again"),
+        _ => new(kind, kind),
+    };
+}
+
+/// <summary>
+/// One flag with where it is and what it is about. <see cref="Since"/> is the day its cause began: the home's last
+/// stage (stalled), the last payment or the first money in (cash_idle), the day completed (no_photo), 60 days before
+/// the fiscal year ends (fiscal_year_end), the day of the second allocation (funded_again).
+/// </summary>
+public sealed record AttentionFlag(string Kind, long ProjectId, long? AllocationId, string SubdistrictCode, DateOnly Since,
+    string? Stage, decimal? Amount, int? Homes, long? OtherAllocationId, int FiscalYear, string Program, string ProjectName,
+    string? HouseholdName, string SubdistrictNameTh, string SubdistrictNameEn, string DistrictCode, string DistrictNameTh, string DistrictNameEn)
+{
+    /// <summary>The flag in a sentence, as of <paramref name="today"/>.</summary>
+    public Msg Detail(DateOnly today)
+    {
+        var days = today.DayNumber - Since.DayNumber;
+        var stage = MilestoneService.Stages.FirstOrDefault(s => s.Code == Stage);
+        return Kind switch
+        {
+            Kinds.Stalled when stage is null => new($"ยังไม่บันทึกความคืบหน้า {days} วัน", $"No stage recorded for {days} days"),
+            Kinds.Stalled => new($"ไม่คืบหน้า {days} วัน (ขั้นล่าสุด: {stage.NameTh})", $"No progress for {days} days (last stage: {stage.NameEn})"),
+            Kinds.CashIdle => new($"เงินคงเหลือ {Thai.Baht(Amount ?? 0, Thai.ThaiCulture)} ไม่มีการจ่าย {days} วัน",
+                $"{Thai.Baht(Amount ?? 0, Thai.EnglishCulture)} on hand, nothing paid for {days} days"),
+            Kinds.NoPhoto => new($"{stage?.NameTh ?? "แล้วเสร็จ"} แต่ไม่มีรูปถ่าย", $"{stage?.NameEn ?? "Completed"} without a photo"),
+            Kinds.FiscalYearEnd => FiscalYearEnd(),
+            Kinds.FundedAgain => new($"ครัวเรือนนี้ได้รับการจัดสรรแล้ว (รายการที่ {OtherAllocationId})",
+                $"This household already holds allocation {OtherAllocationId}"),
+            _ => new(Kind, Kind),
+        };
+    }
+
+    Msg FiscalYearEnd()
+    {
+        var end = Thai.FiscalYearDates(FiscalYear).Last;
+        return new($"ปีงบประมาณ {FiscalYear} สิ้นสุด {Thai.Date(end, Thai.ThaiCulture)}: ยังจ่ายไม่ครบ {Homes} หลัง ค้าง {Thai.Baht(Amount ?? 0, Thai.ThaiCulture)}",
+            $"Fiscal year {FiscalYear} ends {Thai.Date(end, Thai.EnglishCulture)}: {Homes} homes not fully paid, {Thai.Baht(Amount ?? 0, Thai.EnglishCulture)} left");
+    }
+}
+
+/// <summary>The caller's flags and their count: by province and kind, oldest first.</summary>
+public sealed record AttentionQuery(string? ProvinceCode = null, string? Kind = null, int? Limit = null, int? FiscalYear = null, string? Program = null);
+
+/// <summary>
+/// Reads the flags (<see cref="AttentionRefresh"/> keeps them) within the caller's area, decided here before any row
+/// is read: staff and viewers their provinces, treasurers their subdistricts' projects, admins everything.
+/// </summary>
+public sealed class AttentionService(NpgsqlDataSource db, TimeProvider clock)
+{
+    public DateOnly Today => Thai.Today(clock);
+
+    public async Task<IReadOnlyList<AttentionFlag>> ListAsync(Caller caller, AttentionQuery q, CancellationToken ct = default)
+    {
+        var (province, kind) = Validate(caller, q);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        // A transaction only for SET LOCAL: the planner's estimate for a province passes jit_above_cost, and compiling the plan
+        // took longer than running it.
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition("SET LOCAL jit = off", transaction: tx, cancellationToken: ct));
+        return (await conn.QueryAsync<AttentionFlag>(new CommandDefinition("""
+            SELECT f.kind, f.project_id, f.allocation_id, f.subdistrict_code, f.since, f.stage, f.amount, f.homes, f.other_allocation_id,
+                   f.fiscal_year, f.program, p.name AS project_name, h.head_name AS household_name,
+                   s.name_th AS subdistrict_name_th, s.name_en AS subdistrict_name_en, d.code AS district_code,
+                   d.name_th AS district_name_th, d.name_en AS district_name_en
+            FROM attention_flags f
+            JOIN projects p ON p.id = f.project_id
+            JOIN subdistricts s ON s.code = f.subdistrict_code
+            JOIN districts d ON d.code = s.district_code
+            LEFT JOIN allocations a ON a.id = f.allocation_id
+            LEFT JOIN households h ON h.id = a.household_id
+            WHERE (@provinces::text[] IS NULL OR f.province_code = ANY(@provinces::text[]))
+              AND (@subdistricts::text[] IS NULL OR f.subdistrict_code = ANY(@subdistricts::text[]))
+              AND (@province::text IS NULL OR f.province_code = @province)
+              AND (@kind::text IS NULL OR f.kind = @kind)
+              AND (@fiscalYear::int IS NULL OR f.fiscal_year = @fiscalYear) AND (@program::text IS NULL OR f.program = @program)
+            ORDER BY f.since, f.kind, f.project_id, f.allocation_id
+            LIMIT @limit::int
+            """, new { provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts, province, kind, fiscalYear = q.FiscalYear, program = q.Program,
+                limit = q.Limit is int l ? Math.Clamp(l, 1, 100_000) : (int?)null }, tx, cancellationToken: ct))).ToList();
+    }
+
+    /// <summary>How many flags of each kind the caller's area (or one province of it) has, every kind listed.</summary>
+    public async Task<IReadOnlyList<(string Kind, int Count)>> CountsAsync(Caller caller, string? provinceCode = null, CancellationToken ct = default)
+    {
+        var (province, _) = Validate(caller, new AttentionQuery(provinceCode));
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var counts = (await conn.QueryAsync<(string Kind, int Count)>(new CommandDefinition("""
+            SELECT kind, count(*)::int FROM attention_flags f
+            WHERE (@provinces::text[] IS NULL OR f.province_code = ANY(@provinces::text[]))
+              AND (@subdistricts::text[] IS NULL OR f.subdistrict_code = ANY(@subdistricts::text[]))
+              AND (@province::text IS NULL OR f.province_code = @province)
+            GROUP BY kind
+            """, new { provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts, province }, cancellationToken: ct)))
+            .ToDictionary(c => c.Kind, c => c.Count);
+        return Kinds.All.Select(k => (k, counts.GetValueOrDefault(k))).ToList();
+    }
+
+    /// <summary>How many flags the caller's area has, and the <paramref name="oldest"/> oldest (the home page).</summary>
+    public async Task<(int Count, IReadOnlyList<AttentionFlag> Oldest)> SummaryAsync(Caller caller, int oldest = 3, CancellationToken ct = default)
+    {
+        var count = (await CountsAsync(caller, null, ct)).Sum(c => c.Count);
+        return (count, count == 0 ? [] : await ListAsync(caller, new AttentionQuery(Limit: oldest), ct));
+    }
+
+    (string? Province, string? Kind) Validate(Caller caller, AttentionQuery q)
+    {
+        var v = new Validator();
+        var province = string.IsNullOrWhiteSpace(q.ProvinceCode) ? null : q.ProvinceCode.Trim();
+        v.Check(province is null || province is { Length: 2 } && province.All(char.IsAsciiDigit), "provinceCode",
+            "รหัสจังหวัดต้องเป็นตัวเลข 2 หลัก", "A province code is 2 digits.");
+        var kind = string.IsNullOrWhiteSpace(q.Kind) ? null : q.Kind.Trim();
+        v.Check(kind is null || Kinds.All.Contains(kind), "kind", "ประเภทต้องเป็น stalled, cash_idle, no_photo, fiscal_year_end หรือ funded_again",
+            "The kind must be stalled, cash_idle, no_photo, fiscal_year_end or funded_again.");
+        v.ThrowIfInvalid();
+        if (province is not null && !caller.CanReadProvince(province)) throw NotFound.Of($"จังหวัดรหัส {province}", $"Province {province}");
+        return (province, kind);
+    }
+}

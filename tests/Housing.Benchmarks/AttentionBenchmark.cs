@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
+using Dapper;
+using Housing.Access;
+using Housing.Attention;
+using Housing.Database;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Housing.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/Housing.Benchmarks -- attention [households]</c>: on the national data set, the full
+/// flag computation (best of 3), the incremental one after a single write (median of 20), and <c>GET /api/v1/attention</c>
+/// for one province over HTTP (p99 of 200 requests, one client), for Phrae and for the province with the most flags.
+/// </summary>
+public static class AttentionBenchmark
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var households = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 500_000;
+        RuntimeHelpers.RunClassConstructor(typeof(HousingDatabase).TypeHandle); // Dapper's name and DateOnly mapping
+        await using var bench = await Bench.StartAsync(durable: false);
+        var db = bench.Db;
+        Console.WriteLine($"Generating {households:N0} households …");
+        await NationalData.GenerateAsync(db, households);
+        var config = new ConfigurationBuilder().Build();
+        var refresh = new AttentionRefresh(db, TimeProvider.System, config);
+        var ok = true;
+
+        if (Environment.GetEnvironmentVariable("HOUSING_BENCH_EXPLAIN") == "1")
+            await using (var conn = await db.OpenConnectionAsync())
+            await using (var tx = await conn.BeginTransactionAsync())
+            {
+                await conn.ExecuteAsync("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'", transaction: tx);
+                Console.WriteLine(string.Join("\n", await conn.QueryAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + AttentionRefresh.FlagsSql(null), refresh.Args(null), tx)));
+            }
+        var flags = 0;
+        var full = await BestAsync(3, async () => flags = await refresh.RecomputeAllAsync());
+        await using (var conn = await db.OpenConnectionAsync())
+            Console.WriteLine("  flags: " + string.Join(", ", await conn.QueryAsync<string>(
+                "SELECT kind || ' ' || to_char(count(*), 'FM9,999,999') FROM attention_flags GROUP BY kind ORDER BY kind")));
+        ok &= Report("full flag computation", full, $"{flags:N0} flags; target ≤ 2 s", full <= 2);
+
+        // A single write: the next stage of one home in one project, then the refresh of that project alone.
+        var times = new List<double>();
+        await using (var writer = await db.OpenConnectionAsync())
+        {
+            var homes = (await writer.QueryAsync<long>("""
+                SELECT a.id FROM allocations a WHERE NOT EXISTS (SELECT FROM milestones m WHERE m.allocation_id = a.id AND m.stage_order >= 6)
+                ORDER BY a.id LIMIT 21 OFFSET 1234
+                """)).ToList();
+            foreach (var home in homes)
+            {
+                await writer.ExecuteAsync("""
+                    INSERT INTO milestones (allocation_id, stage, stage_order, reached_on)
+                    SELECT @home, 'completed', 6, current_date - 1
+                    """, new { home });
+                var watch = Stopwatch.StartNew();
+                await refresh.RefreshDirtyAsync();
+                times.Add(watch.Elapsed.TotalSeconds);
+            }
+        }
+        times = times.Skip(1).Order().ToList(); // the first warms the plans
+        ok &= Report("incremental (1 write)", times[times.Count / 2], $"median of {times.Count}, worst {times[^1] * 1000:N1} ms; target ≤ 50 ms",
+            times[times.Count / 2] <= 0.050);
+
+        var (app, baseUrl) = Bench.HostApp(bench.ConnectionString);
+        await using (app)
+        {
+            var users = app.Services.GetRequiredService<UserService>();
+            await using var conn = await db.OpenConnectionAsync();
+            var largest = await conn.QueryFirstAsync<string>("SELECT province_code FROM attention_flags GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
+            foreach (var province in new[] { "54", largest }.Distinct())
+            {
+                var name = $"bench.staff{province}";
+                await users.CreateAsync(Caller.System, new CreateUser(name, "bench-password-2565", "ProvincialStaff", [province], []));
+                using var client = new HttpClient { BaseAddress = new Uri(baseUrl) };
+                var token = await (await client.PostAsJsonAsync("/api/v1/auth/token", new { username = name, password = "bench-password-2565" }))
+                    .Content.ReadFromJsonAsync<Dictionary<string, object>>();
+                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token!["accessToken"].ToString());
+                var latencies = new List<double>();
+                long bytes = 0;
+                for (var i = 0; i < 220; i++)
+                {
+                    var watch = Stopwatch.StartNew();
+                    var body = await client.GetByteArrayAsync($"/api/v1/attention?provinceCode={province}");
+                    if (i >= 20) latencies.Add(watch.Elapsed.TotalSeconds); // 20 to warm up
+                    bytes = body.Length;
+                }
+                var sorted = latencies.Order().ToArray();
+                var count = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM attention_flags WHERE province_code = @province", new { province });
+                var p99 = Bench.Percentile(sorted, 0.99);
+                ok &= Report($"GET /attention ({province})", p99, $"p99 of {sorted.Length}, p50 {Bench.Percentile(sorted, 0.5) * 1000:N1} ms; {count:N0} flags, {bytes / 1024:N0} KiB; target ≤ 100 ms",
+                    p99 <= 0.100);
+            }
+        }
+        Console.WriteLine(ok ? "ALL TARGETS MET" : "SOME TARGETS MISSED");
+        return ok ? 0 : 1;
+    }
+
+    static bool Report(string what, double seconds, string detail, bool met)
+    {
+        Console.WriteLine($"{what,-28} {seconds * 1000,10:N1} ms  {detail}  {(met ? "OK" : "MISSED")}");
+        return met;
+    }
+
+    static async Task<double> BestAsync(int runs, Func<Task> action)
+    {
+        var best = double.MaxValue;
+        for (var i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            await action();
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+}

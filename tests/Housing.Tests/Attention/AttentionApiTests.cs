@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Http.Json;
+using Housing.Access;
+using Housing.Attention;
+using Housing.Rollups;
+
+namespace Housing.Tests.Attention;
+
+/// <summary>GET /api/v1/attention and the page within the caller's area; the rollups' count of flags per area.</summary>
+public sealed class AttentionApiTests(TestApp app) : IClassFixture<TestApp>
+{
+    sealed record Item(string Kind, long ProjectId, long? AllocationId, string SubdistrictCode, DateOnly Since, string Detail);
+
+    static DateOnly Today => AttentionSeed.Today;
+
+    /// <summary>A stalled home in Nai Wiang (540101), another in Na Chak (540102), and idle cash in Saraburi (190101).</summary>
+    async Task<(long NaiWiang, long NaChak, long Saraburi, long Home)> WorldAsync()
+    {
+        var seed = new AttentionSeed(app.Db);
+        var naiWiang = await seed.ProjectAsync("540101", name: "โครงการในเวียง");
+        var naChak = await seed.ProjectAsync("540102", name: "โครงการนาจักร");
+        var saraburi = await seed.ProjectAsync("190101", name: "โครงการสระบุรี");
+        var (home, _) = await seed.AllocationAsync(naiWiang);
+        await seed.StagesAsync(home, 1, 3, Today.AddDays(-80));
+        await seed.StagesAsync((await seed.AllocationAsync(naChak)).Allocation, 1, 1, Today.AddDays(-70));
+        await seed.TransferAsync(saraburi, 30_000m, Today.AddDays(-65));
+        await app.Get<AttentionRefresh>().RecomputeAllAsync();
+        return (naiWiang, naChak, saraburi, home);
+    }
+
+    [Fact]
+    public async Task Each_caller_gets_the_flags_of_its_own_area_only_and_another_province_is_a_404()
+    {
+        var w = await WorldAsync();
+        async Task<List<Item>> GetAsync(HttpClient c, string query = "") => (await c.GetFromJsonAsync<List<Item>>("/api/v1/attention" + query))!;
+
+        var admin = await GetAsync(await app.ClientAsync(Role.Admin));
+        Assert.Equal([(Kinds.Stalled, w.NaiWiang), (Kinds.Stalled, w.NaChak), (Kinds.CashIdle, w.Saraburi)],
+            admin.Where(i => i.ProjectId is var p && (p == w.NaiWiang || p == w.NaChak || p == w.Saraburi)).Select(i => (i.Kind, i.ProjectId)));
+        var home = admin.Single(i => i.ProjectId == w.NaiWiang);
+        Assert.Equal(new Item(Kinds.Stalled, w.NaiWiang, w.Home, "540101", Today.AddDays(-80), "ไม่คืบหน้า 80 วัน (ขั้นล่าสุด: จัดซื้อวัสดุ)"), home);
+
+        var staff = await app.ClientAsync(Role.ProvincialStaff, provinces: ["54"]);
+        Assert.All(await GetAsync(staff), i => Assert.StartsWith("54", i.SubdistrictCode));
+        Assert.Equal(2, (await GetAsync(staff, "?provinceCode=54&kind=stalled")).Count(i => i.ProjectId == w.NaiWiang || i.ProjectId == w.NaChak));
+        Assert.Empty(await GetAsync(staff, "?kind=cash_idle"));
+        var refused = await staff.GetAsync("/api/v1/attention?provinceCode=19");
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.BadRequest, (await staff.GetAsync("/api/v1/attention?kind=lost")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await staff.GetAsync("/api/v1/attention?provinceCode=5")).StatusCode);
+
+        var treasurer = await app.ClientAsync(Role.Treasurer, subdistricts: ["540102"]);
+        var own = await GetAsync(treasurer, "?provinceCode=54");
+        Assert.Contains(own, i => i.ProjectId == w.NaChak);
+        Assert.All(own, i => Assert.Equal("540102", i.SubdistrictCode));
+        var viewer = await app.ClientAsync(Role.Viewer, provinces: ["19"]);
+        Assert.Equal([(Kinds.CashIdle, w.Saraburi)], (await GetAsync(viewer)).Where(i => i.ProjectId == w.Saraburi).Select(i => (i.Kind, i.ProjectId)));
+        Assert.All(await GetAsync(viewer), i => Assert.StartsWith("19", i.SubdistrictCode));
+
+        var english = await app.ClientAsync(Role.Viewer, provinces: ["19"]);
+        english.DefaultRequestHeaders.AcceptLanguage.ParseAdd("en");
+        Assert.Equal("30,000.00 baht on hand, nothing paid for 65 days", (await GetAsync(english, "?kind=cash_idle")).Single(i => i.ProjectId == w.Saraburi).Detail);
+    }
+
+    [Fact]
+    public async Task The_page_groups_the_area_by_district_with_links_and_Buddhist_Era_dates_and_the_home_page_shows_the_count_and_the_oldest()
+    {
+        var w = await WorldAsync();
+        var treasurer = await app.ClientAsync(Role.Treasurer, subdistricts: ["540101"]);
+        var page = await treasurer.GetStringAsync("/Attention");
+        Assert.Contains("ต้องติดตาม", page);
+        Assert.Contains($"href=\"/Milestones/{w.Home}\"", page);
+        Assert.Contains(Thai.Date(Today.AddDays(-80), Thai.ThaiCulture), page);
+        Assert.Contains("data-district=\"5401\"", page);
+        Assert.DoesNotContain("โครงการนาจักร", page);
+        Assert.DoesNotContain("โครงการสระบุรี", page);
+
+        var viewer = await app.ClientAsync(Role.Viewer, provinces: ["19"]);
+        var saraburi = await viewer.GetStringAsync("/Attention");
+        Assert.Contains($"href=\"/Ledgers/Project/{w.Saraburi}\"", saraburi);
+        Assert.DoesNotContain("<form", saraburi.Split("<main")[^1].Split("</main>")[0]); // read only
+        var home = await treasurer.GetStringAsync("/");
+        var mine = await app.Db.CountAsync("attention_flags", "subdistrict_code = '540101'");
+        Assert.Contains($"data-testid=\"attention-count\">{mine}<", home);
+        Assert.Equal(Math.Min(3, mine), System.Text.RegularExpressions.Regex.Matches(home, "data-testid=\"attention-oldest\"").Count);
+    }
+
+    [Fact]
+    public async Task The_rollups_carry_the_count_of_flags_per_area()
+    {
+        var w = await WorldAsync();
+        var rollups = app.Get<RollupService>();
+        await rollups.RecomputeAllAsync();
+        var year = Thai.FiscalYear(Today) + 1;
+        var flags = (await app.Get<AttentionService>().ListAsync(Caller.System, new AttentionQuery(FiscalYear: year, Program: "BPP"))).ToList();
+        var phrae = (await rollups.ListAsync(Caller.System, new RollupQuery(year, "BPP", Levels.Province, null))).Single(r => r.Code == "54");
+        Assert.Equal(flags.Count(f => f.SubdistrictCode.StartsWith("54", StringComparison.Ordinal)), phrae.AttentionFlags);
+        Assert.True(phrae.AttentionFlags >= 2);
+        var projects = await rollups.ListAsync(Caller.System, new RollupQuery(year, "BPP", Levels.Project, "540101"));
+        Assert.Equal(flags.Count(f => f.ProjectId == w.NaiWiang), projects.Single(r => r.Code == w.NaiWiang.ToString()).AttentionFlags);
+        var district = (await rollups.ListAsync(Caller.System, new RollupQuery(year, "BPP", Levels.District, "54"))).Single(r => r.Code == "5401");
+        Assert.Equal(flags.Count(f => f.SubdistrictCode.StartsWith("5401", StringComparison.Ordinal)), district.AttentionFlags);
+        var national = (await rollups.ListAsync(Caller.System, new RollupQuery(year, "BPP", Levels.National, null))).Single();
+        Assert.Equal(flags.Count, national.AttentionFlags);
+        var staff = await app.CreateUserAsync(Role.ProvincialStaff, provinces: ["19"]);
+        Assert.Equal(flags.Count(f => f.SubdistrictCode.StartsWith("19", StringComparison.Ordinal)),
+            (await rollups.ListAsync(staff, new RollupQuery(year, "BPP", Levels.National, null))).Single().AttentionFlags);
+    }
+}
