@@ -9,8 +9,8 @@ public sealed record LoanBookRow(string Code, string NameTh, string NameEn, int 
     ArrearsBuckets Arrears, decimal Savings, decimal SavingsNeeded, int ProjectsBelowLine, DateOnly AsOf);
 
 /// <summary>
-/// The loan book per area (national, province, district or subdistrict), as of today: computed from the ledgers in one
-/// query, so it is exact at every read. Savings are each project's latest report; the line is 10 % of its loans' amounts.
+/// The loan book per area (national, province, district or subdistrict), as of today, in one query over the loans'
+/// state that the ledgers' triggers keep (migration 0012), so it is exact at every read. Savings are each project's latest report; the line is 10 % of its loans' amounts.
 /// </summary>
 public sealed class LoanBookService(NpgsqlDataSource db, TimeProvider clock)
 {
@@ -38,24 +38,22 @@ public sealed class LoanBookService(NpgsqlDataSource db, TimeProvider clock)
                   AND (@subdistricts::text[] IS NULL OR p.subdistrict_code = ANY(@subdistricts))
                   AND EXISTS (SELECT FROM loans l WHERE l.project_id = p.id)
             ), owed AS (
-                SELECT l.project_id, i.due_on, i.principal + i.interest - coalesce(sum(x.interest + x.principal), 0) AS unpaid
+                -- Only what is unpaid and past due: the partial index of 0012 holds the unpaid instalments, and the
+                -- repayments' trigger keeps what each instalment was paid, so no repayment is summed here.
+                SELECT l.project_id, i.due_on, i.principal + i.interest - i.paid_interest - i.paid_principal AS unpaid
                 FROM scope s JOIN loans l ON l.project_id = s.id JOIN loan_instalments i ON i.loan_id = l.id
-                LEFT JOIN loan_repayment_parts x ON x.loan_id = i.loan_id AND x.no = i.no
-                WHERE i.due_on < @asOf
-                GROUP BY l.project_id, i.loan_id, i.no, i.due_on, i.principal, i.interest
+                WHERE i.due_on < @asOf AND i.paid_interest + i.paid_principal < i.principal + i.interest
             ), late AS (
                 SELECT project_id,
                        sum(unpaid) FILTER (WHERE @asOf - due_on <= 30) AS d30, sum(unpaid) FILTER (WHERE @asOf - due_on BETWEEN 31 AND 60) AS d60,
                        sum(unpaid) FILTER (WHERE @asOf - due_on BETWEEN 61 AND 90) AS d90, sum(unpaid) FILTER (WHERE @asOf - due_on > 90) AS over
-                FROM owed WHERE unpaid > 0 GROUP BY project_id
+                FROM owed GROUP BY project_id
             ), per_project AS (
-                SELECT s.id, s.code,
-                       (SELECT count(*) FROM loans l WHERE l.project_id = s.id) AS loans,
-                       (SELECT sum(l.amount) FROM loans l WHERE l.project_id = s.id) AS amount,
-                       (SELECT coalesce(sum(d.amount), 0) FROM loans l JOIN loan_drawdowns d ON d.loan_id = l.id WHERE l.project_id = s.id) AS drawn,
-                       (SELECT coalesce(sum(x.principal), 0) FROM loans l JOIN loan_repayment_parts x ON x.loan_id = l.id WHERE l.project_id = s.id) AS repaid,
+                SELECT s.id, s.code, count(*) AS loans, sum(l.amount) AS amount,
+                       coalesce(sum(t.drawn), 0) AS drawn, coalesce(sum(t.principal_repaid), 0) AS repaid,
                        coalesce((SELECT r.balance FROM savings_reports r WHERE r.project_id = s.id ORDER BY r.month DESC LIMIT 1), 0) AS savings
-                FROM scope s
+                FROM scope s JOIN loans l ON l.project_id = s.id LEFT JOIN loan_totals t ON t.loan_id = l.id
+                GROUP BY s.id, s.code
             )
             SELECT pp.code, coalesce(pr.name_th, d.name_th, sd.name_th, 'ทั้งประเทศ') AS name_th, coalesce(pr.name_en, d.name_en, sd.name_en, 'Thailand') AS name_en,
                    sum(pp.loans)::int AS loans, sum(pp.amount) AS amount, sum(pp.drawn) AS drawn, sum(pp.drawn - pp.repaid) AS principal_outstanding,

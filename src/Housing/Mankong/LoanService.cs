@@ -85,6 +85,18 @@ public sealed class LoanService(NpgsqlDataSource db, TimeProvider clock)
         return await ReadAsync(conn, null, loanId, Thai.Today(clock), ct);
     }
 
+    /// <summary>The project's loans, oldest first, each with its schedule and arrears as of today.</summary>
+    public async Task<IReadOnlyList<LoanView>> ListAsync(Caller caller, long projectId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await MankongProjects.FindAsync(conn, caller, projectId, (c, s) => c.CanRead(s), ct);
+        var ids = await conn.QueryAsync<long>(new CommandDefinition("SELECT id FROM loans WHERE project_id = @projectId ORDER BY id", new { projectId }, cancellationToken: ct));
+        var today = Thai.Today(clock);
+        var loans = new List<LoanView>();
+        foreach (var id in ids) loans.Add(await ReadAsync(conn, null, id, today, ct));
+        return loans;
+    }
+
     /// <summary>Moves the instalments due in [fromMonth, toMonth] that are not paid in full past the schedule's end, one
     /// month apart and in their order, on the loan's due day. Their figures stay as they were: the relief costs the
     /// cooperative no interest.</summary>

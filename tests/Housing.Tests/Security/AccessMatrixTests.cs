@@ -134,6 +134,15 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         ["GET /api/v1/projects/{id:long}/works"] = new("read", w => $"/api/v1/projects/{w.Bmk.ProjectId}/works"),
         ["POST /api/v1/works/{id:long}/disbursements"] = new("money", w => $"/api/v1/works/{w.Bmk.WorkId}/disbursements", (_, _) => Json(new { amount = 1m, paidOn = "2022-01-15", payee = "ผู้รับเหมา", receiptNo = "W-1" })),
         // Filtered to the caller's area: outside it the list is empty, never refused.
+        ["POST /api/v1/work-disbursements/{id:long}/reverse"] = new("money", w => $"/api/v1/work-disbursements/{w.Bmk.WorkPaymentId}/reverse", (_, _) => Json(new { reason = "ตรวจสอบสิทธิ์" })),
+        ["GET /api/v1/projects/{id:long}/work-disbursements"] = new("read", w => $"/api/v1/projects/{w.Bmk.ProjectId}/work-disbursements"),
+        ["GET /api/v1/projects/{id:long}/loans"] = new("read", w => $"/api/v1/projects/{w.Bmk.ProjectId}/loans"),
+        ["POST /api/v1/works/{id:long}/stages"] = new("milestone", w => $"/api/v1/works/{w.Bmk.WorkId}/stages", (_, _) => Json(new { stage = "contracted", reachedOn = "2022-01-12", note = "ตรวจสอบสิทธิ์" })),
+        ["GET /api/v1/works/{id:long}/stages"] = new("read", w => $"/api/v1/works/{w.Bmk.WorkId}/stages"),
+        ["POST /api/v1/work-stages/{id:long}/photos"] = new("milestone", w => $"/api/v1/work-stages/{w.Bmk.WorkStageId}/photos", (_, _) => PhotoForm()),
+        ["GET /api/v1/work-photos/{id:long}"] = new("read", w => $"/api/v1/work-photos/{w.Bmk.WorkPhotoId}"),
+        ["GET /api/v1/work-photos/{id:long}/thumbnail"] = new("read", w => $"/api/v1/work-photos/{w.Bmk.WorkPhotoId}/thumbnail"),
+        ["GET /api/v1/exports/loan-book.xlsx"] = new("read-province", _ => "/api/v1/exports/loan-book.xlsx?provinceCode=54"),
         ["GET /api/v1/rollups/mankong"] = new("anyone", _ => "/api/v1/rollups/mankong?level=subdistrict&parent=54"),
         ["POST /api/v1/loans/{id:long}/moratorium"] = new("manage", w => $"/api/v1/loans/{w.Bmk.LoanId}/moratorium", (_, c) => Json(new { fromMonth = "2021-03", toMonth = "2021-04", reason = $"ตรวจสอบสิทธิ์ {c}" })),
     };
