@@ -11,6 +11,7 @@ public static class Benchmarks
         "workbook-child" => await RollupBenchmark.WorkbookChildAsync(args[1..]),
         "load" => await LoadBenchmark.RunAsync(args[1..]),
         "import" => await ImportScenario.RunAsync(args[1..]),
+        "arrears" => await ArrearsBenchmark.RunAsync(args[1..]),
         _ => Usage(),
     };
 
@@ -22,6 +23,7 @@ public static class Benchmarks
               rollups [households, default 500000]
               load [--users 32] [--seconds 60] [--households 500000]
               import [--rows 100000] [--runs 3]
+              arrears [--loans 10000]
             """);
         return 2;
     }

@@ -277,7 +277,8 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         var admin = await app.ClientAsync(Role.Admin);
         var world = await BuildWorldAsync(admin);
         var outsider = await app.ClientAsync(Role.ProvincialStaff, provinces: ["19"]);
-        foreach (var path in new[] { $"/Projects/{world.ProjectId}", $"/Households/{world.HouseholdId}", $"/Ledgers/Project/{world.ProjectId}" })
+        foreach (var path in new[] { $"/Projects/{world.ProjectId}", $"/Households/{world.HouseholdId}", $"/Ledgers/Project/{world.ProjectId}",
+                     $"/Mankong/Savings/{world.Bmk.ProjectId}", $"/Mankong/Loans/{world.Bmk.ProjectId}", $"/Mankong/Loan/{world.Bmk.LoanId}", $"/Mankong/Works/{world.Bmk.ProjectId}" })
         {
             var r = await outsider.GetAsync(path);
             Assert.True(r.StatusCode is HttpStatusCode.NotFound, $"{path}: {(int)r.StatusCode}");
