@@ -50,7 +50,9 @@ UPDATE loan_instalments i SET paid_interest = p.interest, paid_principal = p.pri
 FROM (SELECT loan_id, no, sum(interest) AS interest, sum(principal) AS principal FROM loan_repayment_parts GROUP BY loan_id, no) p
 WHERE i.loan_id = p.loan_id AND i.no = p.no;
 
-CREATE INDEX loan_instalments_unpaid_idx ON loan_instalments (loan_id, due_on)
+-- By due day first: the book asks for what is unpaid and due before today, a range of this index that
+-- holds only the late instalments, however many are unpaid but not yet due.
+CREATE INDEX loan_instalments_unpaid_idx ON loan_instalments (due_on, loan_id)
     WHERE paid_interest + paid_principal < principal + interest;
 
 -- Each loan's drawn and repaid totals.

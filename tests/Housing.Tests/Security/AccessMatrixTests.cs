@@ -264,6 +264,7 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
     [InlineData("/Budgets", Role.Viewer, 200)]
     [InlineData("/Households", Role.Treasurer, 200)]
     [InlineData("/Ledgers", Role.Treasurer, 200)]
+    [InlineData("/Mankong/Book", Role.Viewer, 200)]
     public async Task The_main_pages_open_for_their_roles_and_refuse_the_others(string path, Role role, int status)
     {
         var client = await app.ClientAsync(role, provinces: role is Role.ProvincialStaff or Role.Viewer ? ["54"] : null, subdistricts: role == Role.Treasurer ? ["540101"] : null);
