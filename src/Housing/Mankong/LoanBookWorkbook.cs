@@ -7,7 +7,7 @@ using Npgsql;
 namespace Housing.Mankong;
 
 /// <summary>
-/// The loan book of one province as a workbook (ClosedXML, the conventions of <see cref="Report"/>): a sheet of the
+/// The loan book of one province (or of every area the caller reads) as a workbook (ClosedXML, the conventions of <see cref="Report"/>): a sheet of the
 /// loans (each with what was drawn and repaid, principal outstanding and its arrears by age as of today) and a sheet of
 /// every instalment (due day in the Buddhist Era, principal, interest, paid, unpaid). Totals are SUM formulas.
 /// </summary>
@@ -39,20 +39,25 @@ public sealed class LoanBookWorkbook(NpgsqlDataSource db, TimeProvider clock)
 
     public async Task<(string FileName, byte[] Bytes)> BuildAsync(Caller caller, string? provinceCode, CancellationToken ct = default)
     {
-        var code = provinceCode?.Trim();
-        new Validator().Check(code is { Length: 2 } && code.All(char.IsAsciiDigit), "provinceCode", "รหัสจังหวัดต้องเป็นตัวเลข 2 หลัก", "The province code must be 2 digits.")
-            .ThrowIfInvalid();
-        caller.EnsureAllowed(caller.CanReadProvince(code!), code!, () => NotFound.Of($"จังหวัดรหัส {code}", $"Province {code}"));
+        // Without a province: every loan the caller may read (the whole country for an Admin).
+        var code = string.IsNullOrWhiteSpace(provinceCode) ? null : provinceCode.Trim();
+        if (code is not null)
+        {
+            new Validator().Check(code is { Length: 2 } && code.All(char.IsAsciiDigit), "provinceCode", "รหัสจังหวัดต้องเป็นตัวเลข 2 หลัก", "The province code must be 2 digits.")
+                .ThrowIfInvalid();
+            caller.EnsureAllowed(caller.CanReadProvince(code), code, () => NotFound.Of($"จังหวัดรหัส {code}", $"Province {code}"));
+        }
         var asOf = Thai.Today(clock);
         await using var conn = await db.OpenConnectionAsync(ct);
-        var args = new { code, subdistricts = caller.ReadableSubdistricts };
+        var args = new { code, provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts };
         var loans = (await conn.QueryAsync<LoanRow>(new CommandDefinition("""
             SELECT l.id, p.id AS project_id, p.name AS project_name, p.community_name, p.subdistrict_code, sd.name_th AS subdistrict_name_th,
                    d.name_th AS district_name_th, l.purpose, l.amount, l.annual_rate_percent, l.months, l.first_due_on,
                    coalesce(t.drawn, 0) AS drawn, coalesce(t.repaid, 0) AS repaid, coalesce(t.principal_repaid, 0) AS principal_repaid
             FROM loans l JOIN projects p ON p.id = l.project_id JOIN subdistricts sd ON sd.code = p.subdistrict_code JOIN districts d ON d.code = sd.district_code
                  LEFT JOIN loan_totals t ON t.loan_id = l.id
-            WHERE left(p.subdistrict_code, 2) = @code AND (@subdistricts::text[] IS NULL OR p.subdistrict_code = ANY(@subdistricts))
+            WHERE (@code::text IS NULL OR left(p.subdistrict_code, 2) = @code) AND (@provinces::text[] IS NULL OR left(p.subdistrict_code, 2) = ANY(@provinces))
+              AND (@subdistricts::text[] IS NULL OR p.subdistrict_code = ANY(@subdistricts))
             ORDER BY p.subdistrict_code, p.id, l.id
             """, args, cancellationToken: ct))).ToList();
         var lines = (await conn.QueryAsync<LineRow>(new CommandDefinition("""
@@ -68,7 +73,9 @@ public sealed class LoanBookWorkbook(NpgsqlDataSource db, TimeProvider clock)
         }
 
         using var wb = Report.NewWorkbook();
-        var header = $"ทะเบียนสินเชื่อบ้านมั่นคง จังหวัดรหัส {code} ณ {Thai.Date(asOf, Thai.ThaiCulture)} · Baan Mankong loan book, province {code}";
+        var header = code is null
+            ? $"ทะเบียนสินเชื่อบ้านมั่นคง ทุกพื้นที่ ณ {Thai.Date(asOf, Thai.ThaiCulture)} · Baan Mankong loan book, every area"
+            : $"ทะเบียนสินเชื่อบ้านมั่นคง จังหวัดรหัส {code} ณ {Thai.Date(asOf, Thai.ThaiCulture)} · Baan Mankong loan book, province {code}";
         Report.AddListing(wb, "เงินกู้ Loans", LoanColumns, header, loans.Select(l =>
         {
             var a = LoanMath.Age(lines[l.Id].Select(x => new Owed(x.No, x.DueOn, x.Interest - x.PaidInterest, x.Principal - x.PaidPrincipal)), asOf);
@@ -86,6 +93,6 @@ public sealed class LoanBookWorkbook(NpgsqlDataSource db, TimeProvider clock)
         }), "รวม Total");
         // A rate like 4.125 keeps its decimals; the listing's Number format would round it.
         wb.Worksheet(1).Column(9).Style.NumberFormat.Format = "0.0##";
-        return ($"loan-book-{code}-{asOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}.xlsx", Report.Save(wb));
+        return ($"loan-book-{code ?? "all"}-{asOf.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)}.xlsx", Report.Save(wb));
     }
 }

@@ -48,6 +48,10 @@ public sealed class LoanBookWorkbookTests(MankongApp app) : IClassFixture<Mankon
         Assert.Equal(1, await app.Db.CountAsync("audit_log", "action = 'export.loan_book' AND after->>'provinceCode' = '54'"));
         Assert.Equal(HttpStatusCode.NotFound, (await (await app.ClientAsync(Role.ProvincialStaff, provinces: ["19"])).GetAsync("/api/v1/exports/loan-book.xlsx?provinceCode=54")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await viewer.GetAsync("/api/v1/exports/loan-book.xlsx?provinceCode=5")).StatusCode);
+        // Without a province: every loan the caller reads, here Phrae's only.
+        var all = await viewer.GetAsync("/api/v1/exports/loan-book.xlsx");
+        using (var wb = new ClosedXML.Excel.XLWorkbook(await all.Content.ReadAsStreamAsync()))
+            Assert.Equal([loan.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], wb.Worksheet(1).Column(1).CellsUsed().Skip(2).SkipLast(1).Select(c => c.GetString()));
     }
 
     [Fact]
