@@ -13,6 +13,7 @@ public static class Benchmarks
         "latency" => await LatencyBenchmark.RunAsync(args[1..]),
         "import" => await ImportScenario.RunAsync(args[1..]),
         "attention" => await AttentionBenchmark.RunAsync(args[1..]),
+        "arrears" => await ArrearsBenchmark.RunAsync(args[1..]),
         _ => Usage(),
     };
 
@@ -26,6 +27,7 @@ public static class Benchmarks
               import [--rows 100000] [--runs 3]
               latency [--probes 40]
               attention [households, default 500000]
+              arrears [--loans 10000]
             """);
         return 2;
     }

@@ -47,6 +47,10 @@ public static partial class AuditLabels
         ["loan.moratorium"] = new("พักชำระหนี้", "Defer a loan's instalments"),
         ["work.create"] = new("เพิ่มงานสาธารณูปโภคของชุมชน", "Add a community work"),
         ["work.payment"] = new("จ่ายเงินค่างานสาธารณูปโภค", "Pay for a community work"),
+        ["work.reverse_payment"] = new("กลับรายการจ่ายเงินค่างานสาธารณูปโภค", "Reverse a payment for a community work"),
+        ["work.stage"] = new("บันทึกความคืบหน้างานสาธารณูปโภค", "Record a community work's progress"),
+        ["work.photo"] = new("แนบรูปถ่ายงานสาธารณูปโภค", "Attach a community work's photo"),
+        ["export.loan_book"] = new("ส่งออกทะเบียนสินเชื่อบ้านมั่นคงเป็น Excel", "Export the Baan Mankong loan book"),
     };
 
     /// <summary>What an entry is about (the audit log's entity), and the prefixes of the actions that group the
@@ -69,6 +73,7 @@ public static partial class AuditLabels
         ["loan"] = new("สินเชื่อ", "Loan"),
         ["work"] = new("งานสาธารณูปโภค", "Community work"),
         ["work_payment"] = new("การจ่ายเงินค่างานสาธารณูปโภค", "Payment for a community work"),
+        ["work_photo"] = new("รูปถ่ายงานสาธารณูปโภค", "Community work's photo"),
     };
 
     static readonly Dictionary<string, Msg> Fields = new()

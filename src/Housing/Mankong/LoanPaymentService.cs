@@ -31,7 +31,7 @@ public sealed class LoanPaymentService(NpgsqlDataSource db, TimeProvider clock)
         var amount = await conn.ExecuteScalarAsync<decimal>(new CommandDefinition(
             "SELECT amount FROM loans WHERE id = @loanId FOR UPDATE", new { loanId }, tx, cancellationToken: ct));
         var drawn = await conn.ExecuteScalarAsync<decimal>(new CommandDefinition(
-            "SELECT coalesce(sum(amount), 0) FROM loan_drawdowns WHERE loan_id = @loanId", new { loanId }, tx, cancellationToken: ct));
+            "SELECT coalesce((SELECT drawn FROM loan_totals WHERE loan_id = @loanId), 0)", new { loanId }, tx, cancellationToken: ct));
         var left = amount - drawn;
         if (cmd.Amount > left)
             throw new Conflict($"เกินวงเงินกู้: เบิกได้อีก {Thai.Baht(left, Thai.ThaiCulture)} จาก {Thai.Baht(amount, Thai.ThaiCulture)}",
@@ -82,8 +82,8 @@ public sealed class LoanPaymentService(NpgsqlDataSource db, TimeProvider clock)
                 { Extensions = { ["owed"] = total } };
         }
         var (drawn, repaid) = await conn.QuerySingleAsync<(decimal, decimal)>(new CommandDefinition("""
-            SELECT (SELECT coalesce(sum(amount), 0) FROM loan_drawdowns WHERE loan_id = @loanId),
-                   (SELECT coalesce(sum(principal), 0) FROM loan_repayment_parts WHERE loan_id = @loanId)
+            SELECT coalesce((SELECT drawn FROM loan_totals WHERE loan_id = @loanId), 0),
+                   coalesce((SELECT principal_repaid FROM loan_totals WHERE loan_id = @loanId), 0)
             """, new { loanId }, tx, cancellationToken: ct));
         var principal = parts.Sum(p => p.Principal);
         if (repaid + principal > drawn)

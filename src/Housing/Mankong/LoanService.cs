@@ -85,6 +85,18 @@ public sealed class LoanService(NpgsqlDataSource db, TimeProvider clock)
         return await ReadAsync(conn, null, loanId, Thai.Today(clock), ct);
     }
 
+    /// <summary>The project's loans, oldest first, each with its schedule and arrears as of today.</summary>
+    public async Task<IReadOnlyList<LoanView>> ListAsync(Caller caller, long projectId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await MankongProjects.FindAsync(conn, caller, projectId, (c, s) => c.CanRead(s), ct);
+        var ids = await conn.QueryAsync<long>(new CommandDefinition("SELECT id FROM loans WHERE project_id = @projectId ORDER BY id", new { projectId }, cancellationToken: ct));
+        var today = Thai.Today(clock);
+        var loans = new List<LoanView>();
+        foreach (var id in ids) loans.Add(await ReadAsync(conn, null, id, today, ct));
+        return loans;
+    }
+
     /// <summary>Moves the instalments due in [fromMonth, toMonth] that are not paid in full past the schedule's end, one
     /// month apart and in their order, on the loan's due day. Their figures stay as they were: the relief costs the
     /// cooperative no interest.</summary>
@@ -132,12 +144,10 @@ public sealed class LoanService(NpgsqlDataSource db, TimeProvider clock)
 
     sealed record LineRow(int No, DateOnly DueOn, decimal Principal, decimal Interest, decimal PaidInterest, decimal PaidPrincipal);
 
-    /// <summary>Each instalment with what repayments paid of it, in due order.</summary>
+    /// <summary>Each instalment with what repayments paid of it, in due order.
+    /// (What was paid of each is kept on the instalment by the repayments' trigger, migration 0015.)</summary>
     const string LinesSql = """
-        SELECT i.no, i.due_on, i.principal, i.interest,
-               coalesce(sum(p.interest), 0) AS paid_interest, coalesce(sum(p.principal), 0) AS paid_principal
-        FROM loan_instalments i LEFT JOIN loan_repayment_parts p ON p.loan_id = i.loan_id AND p.no = i.no
-        WHERE i.loan_id = @loanId GROUP BY i.loan_id, i.no ORDER BY i.due_on, i.no
+        SELECT no, due_on, principal, interest, paid_interest, paid_principal FROM loan_instalments WHERE loan_id = @loanId ORDER BY due_on, no
         """;
 
     /// <summary>What is still owed on each instalment, in due order (for repayments, moratoria and arrears).</summary>
@@ -149,9 +159,8 @@ public sealed class LoanService(NpgsqlDataSource db, TimeProvider clock)
     {
         var loan = await conn.QuerySingleAsync<LoanRow>(new CommandDefinition("""
             SELECT l.id, l.project_id, l.amount, l.purpose, l.annual_rate_percent, l.months,
-                   (SELECT coalesce(sum(d.amount), 0) FROM loan_drawdowns d WHERE d.loan_id = l.id) AS drawn,
-                   (SELECT coalesce(sum(p.principal), 0) FROM loan_repayment_parts p WHERE p.loan_id = l.id) AS principal_repaid
-            FROM loans l WHERE l.id = @loanId
+                   coalesce(t.drawn, 0) AS drawn, coalesce(t.principal_repaid, 0) AS principal_repaid
+            FROM loans l LEFT JOIN loan_totals t ON t.loan_id = l.id WHERE l.id = @loanId
             """, new { loanId }, tx, cancellationToken: ct));
         var lines = (await conn.QueryAsync<LineRow>(new CommandDefinition(LinesSql, new { loanId }, tx, cancellationToken: ct))).ToList();
         var arrears = LoanMath.Age(lines.Select(l => new Owed(l.No, l.DueOn, l.Interest - l.PaidInterest, l.Principal - l.PaidPrincipal)), asOf);

@@ -10,7 +10,7 @@ namespace Housing.Mankong;
 /// <summary>
 /// Demo data for Baan Mankong in Saraburi: a city project over three communities of Mueang Saraburi (182 families, as
 /// the Wiang Sa cooperative), a year of savings, a housing loan repaid on time, a land loan in arrears, and two
-/// community works paid in part. Dates are counted back from today, so the loans are always a few months in.
+/// community works paid in part, at their stages (one payment entered twice and reversed). Dates are counted back from today, so the loans are always a few months in.
 /// Everything goes through the service methods users call, so it keeps every rule.
 /// </summary>
 public static class MankongDemo
@@ -25,6 +25,7 @@ public static class MankongDemo
         var loans = services.GetRequiredService<LoanService>();
         var money = services.GetRequiredService<LoanPaymentService>();
         var works = services.GetRequiredService<WorkService>();
+        var stages = services.GetRequiredService<WorkStageService>();
         var transfers = services.GetRequiredService<TransferService>();
         var caller = Caller.System;
         var today = Thai.Today(clock);
@@ -62,6 +63,13 @@ public static class MankongDemo
         var drainage = await works.CreateAsync(caller, project.Id, new CreateWork("drainage", "ท่อระบายน้ำชุมชนตลาดเก่า", 900_000m), ct);
         await works.PayAsync(caller, road.Id, new RecordDisbursement(1_200_000m, received.AddDays(20), "หจก. สระบุรีโยธา", "INV-6701", "contractor"), "demo-road-1", ct);
         await works.PayAsync(caller, drainage.Id, new RecordDisbursement(300_000m, received.AddDays(35), "ร้านวัสดุก่อสร้างป่าสัก", "INV-6702", "supplier"), "demo-drainage-1", ct);
+        // The road under way, the drainage contracted; a wrong payment to the road's contractor, reversed.
+        foreach (var (stage, day) in new[] { ("surveyed", 5), ("contracted", 15), ("started", 25) })
+            await stages.RecordAsync(caller, road.Id, new RecordWorkStage(stage, received.AddDays(day), null), ct);
+        foreach (var (stage, day) in new[] { ("surveyed", 10), ("contracted", 30) })
+            await stages.RecordAsync(caller, drainage.Id, new RecordWorkStage(stage, received.AddDays(day), null), ct);
+        var wrong = await works.PayAsync(caller, drainage.Id, new RecordDisbursement(30_000m, received.AddDays(36), "ร้านวัสดุก่อสร้างป่าสัก", "INV-6702", "supplier"), "demo-drainage-2", ct);
+        await works.ReverseAsync(caller, wrong.Value.Id, new ReverseDisbursement("บันทึกซ้ำกับใบเสร็จ INV-6702"), ct);
         logger.LogInformation("Demo Baan Mankong: Saraburi FY {Year}, savings, two loans (one in arrears), two works", year);
     }
 }

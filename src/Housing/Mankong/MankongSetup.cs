@@ -12,6 +12,8 @@ public static class MankongSetup
         services.AddSingleton<LoanPaymentService>();
         services.AddSingleton<WorkService>();
         services.AddSingleton<LoanBookService>();
+        services.AddSingleton<WorkStageService>();
+        services.AddSingleton<LoanBookWorkbook>();
         return services;
     }
 }

@@ -137,7 +137,57 @@ public sealed class WorkService(NpgsqlDataSource db, TimeProvider clock)
         return new Saved<WorkPaymentView>(row, false);
     }
 
+    /// <summary>A reversing entry (the negative of the payment, dated today) for a payment recorded in error; the ledger
+    /// row itself never changes. A payment is reversed once, and a reversal never.</summary>
+    public async Task<WorkPaymentView> ReverseAsync(Caller caller, long paymentId, ReverseDisbursement cmd, CancellationToken ct = default)
+    {
+        new Validator().Required(cmd.Reason, "reason", "เหตุผลที่กลับรายการ", "The reason", 1000).ThrowIfInvalid();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var of = await conn.QuerySingleOrDefaultAsync<(long WorkId, long ProjectId, string SubdistrictCode)>(new CommandDefinition("""
+            SELECT wp.work_id, wp.project_id, p.subdistrict_code FROM work_payments wp JOIN projects p ON p.id = wp.project_id WHERE wp.id = @paymentId
+            """, new { paymentId }, cancellationToken: ct));
+        if (of.SubdistrictCode is null) throw PaymentNotFound(paymentId);
+        caller.EnsureAllowed(caller.CanRecordMoney(of.SubdistrictCode), of.SubdistrictCode, () => PaymentNotFound(paymentId));
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // The payment's locks, in its order: project, then work. Two reversals of one payment queue here; the second finds the first's row.
+        await conn.ExecuteAsync(new CommandDefinition("""
+            SELECT 1 FROM projects WHERE id = @ProjectId FOR UPDATE;
+            SELECT 1 FROM works WHERE id = @WorkId FOR UPDATE;
+            """, new { of.ProjectId, of.WorkId }, tx, cancellationToken: ct));
+        var original = await conn.QuerySingleAsync<WorkPaymentView>(new CommandDefinition(
+            $"SELECT {PaymentColumns} FROM work_payments WHERE id = @paymentId", new { paymentId }, tx, cancellationToken: ct));
+        if (original.ReversesId is not null)
+            throw new Conflict("รายการนี้เป็นการกลับรายการอยู่แล้ว กลับซ้ำไม่ได้", "This entry is itself a reversal; it cannot be reversed.");
+        var reversedBy = await conn.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT id FROM work_payments WHERE reverses_id = @paymentId", new { paymentId }, tx, cancellationToken: ct));
+        if (reversedBy is long by)
+            throw new Conflict("รายการจ่ายนี้ถูกกลับรายการไปแล้ว", "This payment has already been reversed.") { Extensions = { ["reversedById"] = by } };
+        var row = await conn.QuerySingleAsync<WorkPaymentView>(new CommandDefinition($"""
+            INSERT INTO work_payments (work_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, reverses_id, reason, created_by)
+            VALUES (@WorkId, @ProjectId, -@Amount, @today, @Payee, @PayeeType, @Method, @ReceiptNo, @Id, @reason, @ActorId)
+            RETURNING {PaymentColumns}
+            """, new
+            {
+                original.WorkId, original.ProjectId, original.Amount, today = Thai.Today(clock), original.Payee, original.PayeeType, original.Method,
+                original.ReceiptNo, original.Id, reason = cmd.Reason!.Trim(), caller.ActorId,
+            }, tx, cancellationToken: ct));
+        await Audit.WriteAsync(conn, tx, caller, "work.reverse_payment", "work_payment", row.Id, original, row, ct);
+        await tx.CommitAsync(ct);
+        return row;
+    }
+
+    /// <summary>The payments and reversals of a project's works, oldest first.</summary>
+    public async Task<IReadOnlyList<WorkPaymentView>> PaymentsAsync(Caller caller, long projectId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await MankongProjects.FindAsync(conn, caller, projectId, (c, s) => c.CanRead(s), ct);
+        return (await conn.QueryAsync<WorkPaymentView>(new CommandDefinition(
+            $"SELECT {PaymentColumns} FROM work_payments WHERE project_id = @projectId ORDER BY id", new { projectId }, cancellationToken: ct))).ToList();
+    }
+
     static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
     public static NotFound WorkNotFound(long id) => NotFound.Of($"งานชุมชนเลขที่ {id}", $"Community work {id}");
+
+    static NotFound PaymentNotFound(long id) => NotFound.Of($"รายการจ่ายงานชุมชนเลขที่ {id}", $"Work payment {id}");
 }

@@ -47,6 +47,16 @@ public static class Invariants
             UNION ALL
             SELECT r.id FROM loan_repayments r JOIN loan_repayment_parts x ON x.repayment_id = r.id GROUP BY r.id, r.amount HAVING sum(x.interest + x.principal) <> r.amount
             """),
+        ("a loan's kept state is the sum of its ledgers", """
+            SELECT l.id FROM loans l LEFT JOIN loan_totals t ON t.loan_id = l.id
+            WHERE coalesce(t.drawn, 0) <> coalesce((SELECT sum(d.amount) FROM loan_drawdowns d WHERE d.loan_id = l.id), 0)
+               OR coalesce(t.repaid, 0) <> coalesce((SELECT sum(x.interest + x.principal) FROM loan_repayment_parts x WHERE x.loan_id = l.id), 0)
+               OR coalesce(t.principal_repaid, 0) <> coalesce((SELECT sum(x.principal) FROM loan_repayment_parts x WHERE x.loan_id = l.id), 0)
+            UNION
+            SELECT i.loan_id FROM loan_instalments i
+                 LEFT JOIN (SELECT loan_id, no, sum(interest) AS interest, sum(principal) AS principal FROM loan_repayment_parts GROUP BY loan_id, no) x USING (loan_id, no)
+            WHERE i.paid_interest <> coalesce(x.interest, 0) OR i.paid_principal <> coalesce(x.principal, 0)
+            """),
         ("a reversal undoes exactly its payment, on the same allocation", """
             SELECT r.id FROM disbursements r JOIN disbursements d ON d.id = r.reverses_id
             WHERE r.amount <> -d.amount OR r.allocation_id <> d.allocation_id OR d.reverses_id IS NOT NULL

@@ -37,5 +37,12 @@ public sealed class LoanBookTests(MankongApp app) : IClassFixture<MankongApp>
             (subdistricts[1].Loans, subdistricts[1].Amount, subdistricts[1].PrincipalOutstanding, subdistricts[1].Arrears, subdistricts[1].Savings, subdistricts[1].SavingsNeeded, subdistricts[1].ProjectsBelowLine));
         Assert.Empty(elsewhere!);
         Assert.Equal(["540102"], treasurer!.Select(r => r.Code));
+
+        // The page shows the same book: the province's row with its workbook, then its districts.
+        var page = await viewer.GetStringAsync("/Mankong/Book");
+        Assert.Contains("991,644.03", page);
+        Assert.Contains("/api/v1/exports/loan-book.xlsx?provinceCode=54", page);
+        Assert.Contains("data-code=\"5401\"", await viewer.GetStringAsync("/Mankong/Book?parent=54"));
+        Assert.DoesNotContain("991,644.03", await (await app.ClientAsync(Role.Viewer, provinces: ["19"])).GetStringAsync("/Mankong/Book"));
     }
 }

@@ -28,6 +28,9 @@ public sealed class MankongDemoTests(MankongApp app) : IClassFixture<MankongApp>
         Assert.Equal((134, 5), (land.Arrears.Days, land.Schedule.Count(l => l.Paid == 0 && l.DueOn < new DateOnly(2026, 6, 15))));
         Assert.True(land.Arrears.Buckets.Over90 > 0 && land.Arrears.Buckets.Days61To90 > 0 && land.Arrears.Buckets.Days31To60 > 0 && land.Arrears.Buckets.Days1To30 > 0);
         Assert.Equal(2, await app.Db.CountAsync("works", "project_id = @projectId", new { projectId }));
+        Assert.Equal(["road:started", "drainage:contracted"], await app.Db.QueryAsync<string>(
+            "SELECT w.kind || ':' || (SELECT s.stage FROM work_stages s WHERE s.work_id = w.id ORDER BY s.stage_order DESC LIMIT 1) FROM works w WHERE w.project_id = @projectId ORDER BY w.id", new { projectId }));
+        Assert.Equal(1, await app.Db.CountAsync("work_payments", "project_id = @projectId AND reverses_id IS NOT NULL", new { projectId }));
         Assert.Equal([(2_000_000m, 1_500_000m)], await app.Db.QueryAsync<(decimal, decimal)>("SELECT received, paid FROM project_cash WHERE project_id = @projectId", new { projectId }));
         await Invariants.AssertHoldAsync(app.Db);
     }

@@ -54,6 +54,21 @@ public sealed partial class AccessMatrixTests
         ["POST /Disbursements/Record?handler=Reverse"] = new("money", p => $"/Disbursements/Record/{p.W.AllocationId}", (p, _) => F(("id", p.W.DisbursementId), ("Reason", "ตรวจสอบสิทธิ์"))),
         ["POST /Milestones/Index"] = new("milestone", p => $"/Milestones/{p.W.AllocationId}", (_, _) => F(("stage", "approved"), ("ReachedOn", "2022-01-12"), ("Note", "ตรวจสอบสิทธิ์"))),
         ["POST /Milestones/Index?handler=Photo"] = new("milestone", p => $"/Milestones/{p.W.AllocationId}", (p, _) => F(("milestoneId", p.W.MilestoneId)), Upload: true),
+        ["POST /Mankong/Savings"] = new("money", p => $"/Mankong/Savings/{p.W.Bmk.ProjectId}", (_, c) => F(("Input.Month", $"2021-{(int)c + 1:00}"), ("Input.Balance", 500_000), ("Input.Members", 1))),
+        ["POST /Mankong/Loans"] = new("manage", p => $"/Mankong/Loans/{p.W.Bmk.ProjectId}", (_, _) => F(("Input.Amount", 100_000), ("Input.Purpose", "land"),
+            ("Input.AnnualRatePercent", 2), ("Input.Months", 12), ("Input.FirstDueOn", "2021-03-01"))),
+        ["POST /Mankong/Loan?handler=Repay"] = new("money", p => $"/Mankong/Loan/{p.W.Bmk.LoanId}", (_, _) => F(("Repay.Amount", 1), ("Repay.PaidOn", "2021-02-10"),
+            ("Repay.Reference", "PAGE-R"), ("Repay.IdempotencyKey", Guid.NewGuid().ToString("N")))),
+        ["POST /Mankong/Loan?handler=Draw"] = new("manage", p => $"/Mankong/Loan/{p.W.Bmk.LoanId}", (_, _) => F(("Draw.Amount", 1), ("Draw.PaidOn", "2021-01-10"), ("Draw.Reference", "PAGE-D"))),
+        ["POST /Mankong/Loan?handler=Moratorium"] = new("manage", p => $"/Mankong/Loan/{p.W.Bmk.LoanId}", (_, c) => F(("Relief.FromMonth", "2021-05"), ("Relief.ToMonth", "2021-05"),
+            ("Relief.Reason", $"ตรวจสอบสิทธิ์ {c}"))),
+        ["POST /Mankong/Works"] = new("manage", p => $"/Mankong/Works/{p.W.Bmk.ProjectId}", (_, _) => F(("Input.Kind", "other"), ("Input.Name", "ลานกีฬา"), ("Input.Amount", 1))),
+        ["POST /Mankong/Works?handler=Pay"] = new("money", p => $"/Mankong/Works/{p.W.Bmk.ProjectId}", (p, _) => F(("workId", p.W.Bmk.WorkId), ("Pay.Amount", 1),
+            ("Pay.PaidOn", "2022-01-15"), ("Pay.Payee", "ผู้รับเหมา"), ("Pay.PayeeType", "contractor"), ("Pay.Method", "transfer"), ("Pay.IdempotencyKey", Guid.NewGuid().ToString("N")))),
+        ["POST /Mankong/Works?handler=Reverse"] = new("money", p => $"/Mankong/Works/{p.W.Bmk.ProjectId}", (p, _) => F(("id", p.W.Bmk.WorkPaymentId), ("Reason", "ตรวจสอบสิทธิ์"))),
+        ["POST /Mankong/Works?handler=Stage"] = new("milestone", p => $"/Mankong/Works/{p.W.Bmk.ProjectId}", (p, _) => F(("workId", p.W.Bmk.WorkId), ("stage", "contracted"),
+            ("ReachedOn", "2022-01-12"), ("Note", "ตรวจสอบสิทธิ์"))),
+        ["POST /Mankong/Works?handler=Photo"] = new("milestone", p => $"/Mankong/Works/{p.W.Bmk.ProjectId}", (p, _) => F(("stageId", p.W.Bmk.WorkStageId)), Upload: true),
         ["POST /Jobs/Index?handler=Run"] = new("jobs", _ => "/Jobs", (_, _) => F(("job", "rollups.incremental"))),
         ["POST /Rollups/Index?handler=Refresh"] = new("jobs", _ => "/Rollups", (_, _) => F()),
     };
@@ -102,7 +117,7 @@ public sealed partial class AccessMatrixTests
         if (!rule.Upload) return new FormUrlEncodedContent(fields);
         var form = new MultipartFormDataContent();
         foreach (var (k, v) in fields) form.Add(new StringContent(v), k);
-        if (fields.ContainsKey("milestoneId"))
+        if (fields.ContainsKey("milestoneId") || fields.ContainsKey("stageId"))
         {
             var photo = new ByteArrayContent(Png);
             photo.Headers.ContentType = new("image/png");

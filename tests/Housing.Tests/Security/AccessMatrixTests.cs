@@ -136,6 +136,15 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         ["GET /api/v1/projects/{id:long}/works"] = new("read", w => $"/api/v1/projects/{w.Bmk.ProjectId}/works"),
         ["POST /api/v1/works/{id:long}/disbursements"] = new("money", w => $"/api/v1/works/{w.Bmk.WorkId}/disbursements", (_, _) => Json(new { amount = 1m, paidOn = "2022-01-15", payee = "ผู้รับเหมา", receiptNo = "W-1" })),
         // Filtered to the caller's area: outside it the list is empty, never refused.
+        ["POST /api/v1/work-disbursements/{id:long}/reverse"] = new("money", w => $"/api/v1/work-disbursements/{w.Bmk.WorkPaymentId}/reverse", (_, _) => Json(new { reason = "ตรวจสอบสิทธิ์" })),
+        ["GET /api/v1/projects/{id:long}/work-disbursements"] = new("read", w => $"/api/v1/projects/{w.Bmk.ProjectId}/work-disbursements"),
+        ["GET /api/v1/projects/{id:long}/loans"] = new("read", w => $"/api/v1/projects/{w.Bmk.ProjectId}/loans"),
+        ["POST /api/v1/works/{id:long}/stages"] = new("milestone", w => $"/api/v1/works/{w.Bmk.WorkId}/stages", (_, _) => Json(new { stage = "contracted", reachedOn = "2022-01-12", note = "ตรวจสอบสิทธิ์" })),
+        ["GET /api/v1/works/{id:long}/stages"] = new("read", w => $"/api/v1/works/{w.Bmk.WorkId}/stages"),
+        ["POST /api/v1/work-stages/{id:long}/photos"] = new("milestone", w => $"/api/v1/work-stages/{w.Bmk.WorkStageId}/photos", (_, _) => PhotoForm()),
+        ["GET /api/v1/work-photos/{id:long}"] = new("read", w => $"/api/v1/work-photos/{w.Bmk.WorkPhotoId}"),
+        ["GET /api/v1/work-photos/{id:long}/thumbnail"] = new("read", w => $"/api/v1/work-photos/{w.Bmk.WorkPhotoId}/thumbnail"),
+        ["GET /api/v1/exports/loan-book.xlsx"] = new("read-province", _ => "/api/v1/exports/loan-book.xlsx?provinceCode=54"),
         ["GET /api/v1/rollups/mankong"] = new("anyone", _ => "/api/v1/rollups/mankong?level=subdistrict&parent=54"),
         // A province's flags: whoever reads that province (a treasurer its subdistricts' province); 404 outside it.
         ["GET /api/v1/attention"] = new("read-province", _ => "/api/v1/attention?provinceCode=54"),
@@ -261,6 +270,7 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
     [InlineData("/Ledgers", Role.Treasurer, 200)]
     [InlineData("/Attention", Role.Viewer, 200)]
     [InlineData("/Attention", Role.Treasurer, 200)]
+    [InlineData("/Mankong/Book", Role.Viewer, 200)]
     public async Task The_main_pages_open_for_their_roles_and_refuse_the_others(string path, Role role, int status)
     {
         var client = await app.ClientAsync(role, provinces: role is Role.ProvincialStaff or Role.Viewer ? ["54"] : null, subdistricts: role == Role.Treasurer ? ["540101"] : null);
@@ -275,7 +285,8 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         var world = await BuildWorldAsync(admin);
         var outsider = await app.ClientAsync(Role.ProvincialStaff, provinces: ["19"]);
         foreach (var path in new[] { $"/Projects/{world.ProjectId}", $"/Households/{world.HouseholdId}", $"/Ledgers/Project/{world.ProjectId}",
-                     $"/Ledgers/Monthly/{world.ProjectId}", $"/Disbursements/Voucher/{world.DisbursementId}" })
+                     $"/Ledgers/Monthly/{world.ProjectId}", $"/Disbursements/Voucher/{world.DisbursementId}",
+                     $"/Mankong/Savings/{world.Bmk.ProjectId}", $"/Mankong/Loans/{world.Bmk.ProjectId}", $"/Mankong/Loan/{world.Bmk.LoanId}", $"/Mankong/Works/{world.Bmk.ProjectId}" })
         {
             var r = await outsider.GetAsync(path);
             Assert.True(r.StatusCode is HttpStatusCode.NotFound, $"{path}: {(int)r.StatusCode}");

@@ -77,6 +77,9 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
         ids["loans"] = bmk.LoanId;
         ids["works"] = bmk.WorkId;
         ids["projects.bmk"] = bmk.ProjectId;
+        ids["work-disbursements"] = bmk.WorkPaymentId;
+        ids["work-stages"] = bmk.WorkStageId;
+        ids["work-photos"] = bmk.WorkPhotoId;
         var real = ids.ToDictionary(x => x.Key, x => x.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         real["provinces"] = "54";
         real["districts"] = "5401";
@@ -97,7 +100,7 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
             : m.Groups[1].Value == "projects" && BaanMankongOnly.IsMatch(pattern) ? world.Ids["projects.bmk"] : world.Ids[m.Groups[1].Value]));
 
     /// <summary>Routes of Baan Mankong projects only (others get a 400): their real ids are the BMK project's.</summary>
-    static readonly Regex BaanMankongOnly = new(@"^/api/v1/projects/\{[^}]+\}/(savings|loans|works)$");
+    static readonly Regex BaanMankongOnly = new(@"^/api/v1/projects/\{[^}]+\}/(savings|loans|works|work-disbursements)$");
 
     [Fact]
     public async Task Ten_thousand_malformed_requests_get_no_5xx_and_every_refusal_is_a_problem()

@@ -63,6 +63,7 @@ public sealed class InvariantTests(TestApp app) : IClassFixture<TestApp>
             """, w => [w.M1]),
         ["photo bytes match their checksum"] = ("UPDATE milestone_photos SET content = '\\x02'::bytea WHERE id = @Ph", w => [w.Ph]),
         ["community works stay within their project, and their payments within each work"] = (Replica + " UPDATE works SET amount = 40000.01 WHERE id = @Wk", w => [w.P]),
+        ["a loan's kept state is the sum of its ledgers"] = (Replica + " UPDATE loan_totals SET drawn = drawn + 0.01 WHERE loan_id = @L", w => [w.L]),
         ["drawdowns stay within their loan, and repayment parts within their instalment"] = (Replica + " UPDATE loans SET amount = 4999.99 WHERE id = @L", w => [w.L]),
     };
 
