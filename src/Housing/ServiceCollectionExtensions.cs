@@ -34,6 +34,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Disbursements.DisbursementService>();
         services.AddSingleton<Ledgers.LedgerService>();
         services.AddSingleton<Milestones.MilestoneService>();
+        services.AddSingleton<Rules.ProgramYearService>();
         Mankong.MankongSetup.AddMankong(services);
         return services;
     }
