@@ -46,6 +46,7 @@ app.MapTransferEndpoints();
 app.MapDisbursementEndpoints();
 app.MapLedgerEndpoints();
 app.MapMilestoneEndpoints();
+Housing.Web.Rules.RuleEndpoints.MapRuleEndpoints(app);
 Housing.Web.Mankong.MankongEndpoints.MapMankongEndpoints(app);
 Housing.Web.Attention.AttentionEndpoints.MapAttentionEndpoints(app);
 app.MapRazorPages();

@@ -36,6 +36,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Disbursements.DisbursementService>();
         services.AddSingleton<Ledgers.LedgerService>();
         services.AddSingleton<Milestones.MilestoneService>();
+        services.AddSingleton<Rules.ProgramYearService>();
         Mankong.MankongSetup.AddMankong(services);
         Attention.AttentionSetup.AddAttention(services);
         return services;

@@ -18,8 +18,9 @@ namespace Housing.Benchmarks;
 /// insert), each on its own identical copy of the same data, in one run on one private cluster, taking turns of a second.
 /// Then SQL checks that no allocation and no project's cash was overspent.
 /// <c>dotnet run -c Release --project tests/Housing.Benchmarks -- payments [--clients 16] [--seconds 10]
-/// [--projects 100] [--homes 50] [--pool 8] [--fast] [--no-prepare]</c> (--fast: fsync off, as the test clusters run; both sides
-/// auto-prepare their statements as the app does, unless --no-prepare).
+/// [--projects 100] [--homes 50] [--ledger 500] [--pool 8] [--fast] [--no-prepare]</c> (--fast: fsync off, as the test clusters run; both sides
+/// auto-prepare their statements as the app does, unless --no-prepare; --ledger N: each project's ledger starts with N payments
+/// instead of one per home, over its last 12 days, to show that a payment's checks do not grow with the ledger's length).
 /// </summary>
 public static class PaymentsBenchmark
 {
@@ -33,6 +34,7 @@ public static class PaymentsBenchmark
     {
         int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         int clients = Arg("--clients", 16), seconds = Arg("--seconds", 10), projects = Arg("--projects", 100), homes = Arg("--homes", 50);
+        var ledger = Math.Max(Arg("--ledger", homes), homes);
         var durable = !args.Contains("--fast");
         var options = $";Max Auto Prepare={(args.Contains("--no-prepare") ? 0 : HousingDatabase.MaxAutoPrepare)};No Reset On Close=true";
         // --pool N: at most N database connections on each side (default 8, four per core of this machine's database server), so
@@ -41,10 +43,10 @@ public static class PaymentsBenchmark
         if (pool > 0) options += $";Maximum Pool Size={pool}";
 
         await using var bench = await Bench.StartAsync(durable);
-        await SeedAsync(bench.Db, projects, homes);
+        await SeedAsync(bench.Db, projects, homes, ledger);
         var rawConnection = await bench.CopyAsync("bench_raw");
         var httpConnection = await bench.CopyAsync("bench_http");
-        Console.WriteLine($"payments: {projects} projects x {homes} homes of {Allocation:0} baht with {FirstPayment:0} paid, cash for 60 %, {Payment:0}-baht payments, " +
+        Console.WriteLine($"payments: {projects} projects x {homes} homes of {Allocation:0} baht with {FirstPayment:0} paid, {ledger} payments per project's ledger, cash for 60 %, {Payment:0}-baht payments, " +
             $"{clients} clients, {(pool > 0 ? $"pools of {pool} connections" : "a connection per client")}, {seconds} s each, fsync {(durable ? "on" : "off")}, auto-prepare {(args.Contains("--no-prepare") ? "off" : "on")}, " +
             $"{Environment.ProcessorCount} cores, load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")}");
 
@@ -203,7 +205,7 @@ public static class PaymentsBenchmark
     }
 
     /// <summary>Projects in one subdistrict, each with its homes, a first payment per home and a transfer of 60 % of its allocations.</summary>
-    internal static async Task SeedAsync(NpgsqlDataSource db, int projects, int homes)
+    internal static async Task SeedAsync(NpgsqlDataSource db, int projects, int homes, int ledger = 0)
     {
         await using var conn = await db.OpenConnectionAsync();
         await conn.ExecuteAsync("""
@@ -218,9 +220,15 @@ public static class PaymentsBenchmark
                 SELECT id, amount * 0.6, '2022-01-20', 'CODI-' || id FROM projects;
             INSERT INTO disbursements (allocation_id, project_id, amount, paid_on, payee, payee_type, receipt_no)
                 SELECT id, project_id, @FirstPayment, '2022-01-25', 'ร้านวัสดุก่อสร้าง', 'supplier', 'R-0' FROM allocations ORDER BY id;
+            -- --ledger: more 1-baht payments per project, round the homes, dated over the 12 days after the tranche.
+            INSERT INTO disbursements (allocation_id, project_id, amount, paid_on, payee, payee_type, receipt_no)
+                SELECT a.id, a.project_id, 1, date '2022-01-20' + (k % 12), 'ร้านวัสดุก่อสร้าง', 'supplier', 'R-L'
+                FROM generate_series(1, @extra) k JOIN allocations a ON true
+                WHERE (a.id - 1) % @homes = (k - 1) % @homes
+                ORDER BY a.project_id, k;
             -- Statistics of tables with rows, as a database in use has: a plan made for an empty ledger (a sequential scan)
             -- would be kept by every prepared statement until autovacuum's next ANALYZE, and cost more with each payment.
             ANALYZE;
-            """, new { projects, homes, households = projects * homes, Subdistrict, Allocation, FirstPayment });
+            """, new { projects, homes, households = projects * homes, Subdistrict, Allocation, FirstPayment, extra = ledger - homes });
     }
 }

@@ -21,6 +21,12 @@ public static class BudgetEndpoints
             var project = await budgets.CreateProjectAsync(http.User.ToCaller(), id, body, ct);
             return TypedResults.Created($"/api/v1/projects/{project.Id}", project);
         });
+        api.MapPatch("/budgets/{id:long}", async (long id, ChangeBudget body, HttpContext http, BudgetService budgets, CancellationToken ct) =>
+            TypedResults.Ok(await budgets.ChangeAsync(http.User.ToCaller(), id, body, ct)));
+        api.MapPatch("/projects/{id:long}", async (long id, ChangeProject body, HttpContext http, BudgetService budgets, CancellationToken ct) =>
+            TypedResults.Ok(await budgets.ChangeProjectAsync(http.User.ToCaller(), id, body, ct)));
+        api.MapPost("/projects/{id:long}/cancel", async (long id, CancelProject body, HttpContext http, BudgetService budgets, CancellationToken ct) =>
+            TypedResults.Ok(await budgets.CancelProjectAsync(http.User.ToCaller(), id, body, ct)));
         api.MapGet("/projects/{id:long}", async (long id, HttpContext http, BudgetService budgets, CancellationToken ct) =>
             TypedResults.Ok(await budgets.GetProjectAsync(http.User.ToCaller(), id, ct)));
     }

@@ -9,6 +9,7 @@ public sealed class AllocateForm
     public long? HouseholdId { get; set; }
     public decimal? Amount { get; set; }
     public string? WorkType { get; set; } = "repair";
+    public string? OverrideReason { get; set; }
 }
 
 /// <summary>A project: its households and allocations, what is left to allocate, and the form to allocate a home.</summary>
@@ -20,6 +21,8 @@ public sealed class ProjectModel(BudgetService budgets, AllocationService alloca
     public bool CanManage { get; private set; }
     public long? Made { get; private set; }
     public bool Registered { get; private set; }
+    /// <summary>After a refusal of a home funded before: the earlier allocation, linked beside the message.</summary>
+    public long? ExistingAllocationId { get; private set; }
     [BindProperty] public AllocateForm Input { get; set; } = new();
 
     public Task OnGetAsync(long id, long? made, long? household, CancellationToken ct)
@@ -33,8 +36,9 @@ public sealed class ProjectModel(BudgetService budgets, AllocationService alloca
     public async Task<IActionResult> OnPostAsync(long id, CancellationToken ct)
     {
         AllocationView? a = null;
-        if (await TryAsync(async () => a = await allocations.CreateAsync(User.ToCaller(), id, new Allocate(Input.HouseholdId, Input.Amount, Input.WorkType), ct)))
+        if (await TryAsync(async () => a = await allocations.CreateAsync(User.ToCaller(), id, new Allocate(Input.HouseholdId, Input.Amount, Input.WorkType, Input.OverrideReason), ct)))
             return Redirect($"/Projects/{id}?made={a!.Id}");
+        ExistingAllocationId = LastConflict?.Extensions.GetValueOrDefault("existingAllocationId") as long?;
         await LoadAsync(id, ct);
         return Page();
     }

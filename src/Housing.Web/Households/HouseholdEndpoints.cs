@@ -26,6 +26,8 @@ public static class HouseholdEndpoints
         });
         api.MapPost("/households/search", async (HouseholdSearch body, HttpContext http, HouseholdService households, CancellationToken ct) =>
             TypedResults.Ok(await households.SearchAsync(http.User.ToCaller(), body.SubdistrictCode, body.Q, body.VillageNo, body.Page ?? 1, body.PageSize ?? 50, ct)));
+        api.MapPatch("/households/{id:long}", async (long id, ChangeHousehold body, HttpContext http, HouseholdService households, CancellationToken ct) =>
+            TypedResults.Ok(await households.ChangeAsync(http.User.ToCaller(), id, body, ct)));
         api.MapGet("/households/{id:long}", async (long id, HttpContext http, HouseholdService households, CancellationToken ct) =>
             TypedResults.Ok(await households.GetAsync(http.User.ToCaller(), id, ct)));
     }

@@ -19,6 +19,9 @@ public static class MoneyText
     {
         "transfer" => Lang.T("รับเงินโอนจาก พอช.", "Received from CODI"),
         "reversal" => Lang.T("กลับรายการ", "Reversal"),
+        "transfer_reversal" => Lang.T("กลับรายการเงินโอน", "Transfer reversed"),
+        "refund" => Lang.T("คืนเงินให้ พอช.", "Returned to CODI"),
+        "work_payment" => Lang.T("จ่ายค่างานสาธารณูปโภค", "Paid for a community work"),
         _ => Lang.T("จ่าย", "Payment"),
     };
 

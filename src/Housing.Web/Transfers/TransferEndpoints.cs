@@ -9,6 +9,16 @@ public static class TransferEndpoints
     {
         var api = app.MapGroup("/api/v1").WithTags("Transfers");
         api.MapPost("/projects/{id:long}/transfers", RecordAsync);
+        api.MapPost("/transfers/{id:long}/reverse", async (long id, ReverseTransfer body, HttpContext http, TransferService transfers, CancellationToken ct) =>
+        {
+            var row = await transfers.ReverseAsync(http.User.ToCaller(), id, body, ct);
+            return TypedResults.Created($"/api/v1/projects/{row.ProjectId}/ledger", row);
+        });
+        api.MapPost("/projects/{id:long}/refunds", async (long id, RecordRefund body, HttpContext http, TransferService transfers, CancellationToken ct) =>
+        {
+            var row = await transfers.RefundAsync(http.User.ToCaller(), id, body, ct);
+            return TypedResults.Created($"/api/v1/projects/{id}/ledger", row);
+        });
     }
 
     /// <summary>201 for a new tranche; 200 with the first answer when the same reference, amount and date come again.</summary>

@@ -10,6 +10,9 @@ public abstract class FormPage : PageModel
 
     public string? ErrorFor(string field) => Errors.GetValueOrDefault(field);
 
+    /// <summary>The refusal of the last <see cref="TryAsync"/>, for a page that links what it names (an existing record).</summary>
+    protected HousingException? LastConflict { get; private set; }
+
     protected async Task<bool> TryAsync(Func<Task> action)
     {
         try
@@ -23,6 +26,7 @@ public abstract class FormPage : PageModel
         }
         catch (HousingException h) when (h is Conflict or Forbidden or Housing.NotFound)
         {
+            LastConflict = h;
             Errors[""] = h.Text.Current;
         }
         Response.StatusCode = StatusCodes.Status400BadRequest;

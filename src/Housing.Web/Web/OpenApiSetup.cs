@@ -85,6 +85,14 @@ public static class OpenApiSetup
         ["POST /api/v1/jobs/{job}/run"] = "Run a job now",
         ["GET /api/v1/exports/rollup.xlsx"] = "The rollup workbook",
         ["GET /api/v1/attention"] = "What needs attention in the caller's area (stalled homes, idle cash, missing photos, year end, funded again), oldest first",
+        ["PATCH /api/v1/households/{id}"] = "Correct a household (head, address, members, income; citizen ID by Admins), with a reason",
+        ["PATCH /api/v1/budgets/{id}"] = "Change a budget's target or amount, with a reason; never below what its projects hold",
+        ["PATCH /api/v1/projects/{id}"] = "Change a project's name, target or amount, with a reason; never below what it allocated or received, never past its budget",
+        ["POST /api/v1/projects/{id}/cancel"] = "Cancel a project while no money has moved, with a reason",
+        ["POST /api/v1/transfers/{id}/reverse"] = "Reverse a tranche received with a negative entry; never leaving less cash than was paid",
+        ["POST /api/v1/projects/{id}/refunds"] = "Record money the council returned to CODI, within the cash on hand",
+        ["GET /api/v1/programs/{program}/years/{fiscalYear}"] = "A program year's rules: cap per home, tranches, payment gates",
+        ["PUT /api/v1/programs/{program}/years/{fiscalYear}"] = "Set a program year's rules (Admin)",
     };
 
     public static IServiceCollection AddHousingOpenApi(this IServiceCollection services) => services.AddOpenApi(o =>

@@ -51,6 +51,14 @@ public static partial class AuditLabels
         ["work.stage"] = new("บันทึกความคืบหน้างานสาธารณูปโภค", "Record a community work's progress"),
         ["work.photo"] = new("แนบรูปถ่ายงานสาธารณูปโภค", "Attach a community work's photo"),
         ["export.loan_book"] = new("ส่งออกทะเบียนสินเชื่อบ้านมั่นคงเป็น Excel", "Export the Baan Mankong loan book"),
+        ["household.change"] = new("แก้ไขข้อมูลครัวเรือน", "Correct a household"),
+        ["budget.change"] = new("แก้ไขงบประมาณ", "Change a budget"),
+        ["project.change"] = new("แก้ไขโครงการ", "Change a project"),
+        ["project.cancel"] = new("ยกเลิกโครงการ", "Cancel a project"),
+        ["transfer.reverse"] = new("กลับรายการเงินโอนจาก พอช.", "Reverse money received from CODI"),
+        ["transfer.refund"] = new("คืนเงินให้ พอช.", "Return money to CODI"),
+        ["allocation.override"] = new("สนับสนุนบ้านที่เคยได้รับแล้วซ้ำ (มีเหตุผล)", "Fund a home funded before (with a reason)"),
+        ["program_year.set"] = new("กำหนดหลักเกณฑ์ของปีงบประมาณ", "Set a program year's rules"),
     };
 
     /// <summary>What an entry is about (the audit log's entity), and the prefixes of the actions that group the
@@ -74,6 +82,7 @@ public static partial class AuditLabels
         ["work"] = new("งานสาธารณูปโภค", "Community work"),
         ["work_payment"] = new("การจ่ายเงินค่างานสาธารณูปโภค", "Payment for a community work"),
         ["work_photo"] = new("รูปถ่ายงานสาธารณูปโภค", "Community work's photo"),
+        ["program_year"] = new("หลักเกณฑ์ปีงบประมาณ", "Program year's rules"),
     };
 
     static readonly Dictionary<string, Msg> Fields = new()
@@ -105,10 +114,13 @@ public static partial class AuditLabels
         ["receivedOn"] = new("วันที่ได้รับ", "Received on"), ["reference"] = new("เลขที่อ้างอิง", "Reference"), ["file"] = new("ไฟล์", "File"),
         ["imported"] = new("นำเข้า (ครัวเรือน)", "Imported (homes)"), ["job"] = new("งาน", "Job"),
         ["month"] = new("เดือน", "Month"),
+        ["kind"] = new("ชนิดรายการ", "Kind"), ["capPerHome"] = new("เพดานต่อหลัง", "Cap per home"), ["tranches"] = new("งวดเงิน", "Tranches"),
+        ["paymentGates"] = new("เงื่อนไขการจ่าย", "Payment gates"), ["overrideReason"] = new("เหตุผลที่สนับสนุนซ้ำ", "Reason for funding again"),
+        ["existingAllocationId"] = new("การจัดสรรครั้งก่อน", "Earlier allocation"), ["allocationsCancelled"] = new("งบรายครัวเรือนที่ยกเลิกด้วย", "Home budgets cancelled with it"),
     };
 
     /// <summary>Fields kept in baht (shown with satang and "บาท").</summary>
-    static readonly HashSet<string> Money = ["amount", "monthlyIncome", "projected", "allocated", "unprojected", "paid", "remaining", "cash", "balance", "received", "disbursed"];
+    static readonly HashSet<string> Money = ["amount", "capPerHome", "monthlyIncome", "projected", "allocated", "unprojected", "paid", "remaining", "cash", "balance", "received", "disbursed"];
 
     /// <summary>Never shown, even to an auditor: the full citizen ID (personal data; its viewing is itself audited).</summary>
     static readonly HashSet<string> Hidden = ["citizenId", "passwordHash"];

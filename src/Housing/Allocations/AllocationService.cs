@@ -6,19 +6,27 @@ using Npgsql;
 
 namespace Housing.Allocations;
 
-public sealed record Allocate(long? HouseholdId, decimal? Amount, string? WorkType);
+/// <summary><paramref name="OverrideReason"/>: why a home funded before (another program or year) is funded again, e.g. a
+/// disaster rebuild after a repair; without it such a home is refused.</summary>
+public sealed record Allocate(long? HouseholdId, decimal? Amount, string? WorkType, string? OverrideReason = null);
 public sealed record ChangeAllocation(decimal? Amount, string? WorkType, string? Reason);
 public sealed record CancelAllocation(string? Reason);
 
 /// <summary>The budget for one home. <see cref="Paid"/> is what the ledger has paid out on it (net of reversals).</summary>
 public sealed record AllocationView(long Id, long ProjectId, long HouseholdId, string HeadName, string CitizenIdMasked, string HouseNo, int? VillageNo,
     string SubdistrictCode, string Program, int FiscalYear, decimal Amount, string WorkType, decimal Paid,
-    DateTime? CancelledAt, string? CancelReason, DateTime CreatedAt)
+    DateTime? CancelledAt, string? CancelReason, DateTime CreatedAt, string? OverrideReason = null)
 {
     public bool IsCancelled => CancelledAt is not null;
 }
 
-public sealed record Candidate(long Id, string HeadName, string HouseNo, int? VillageNo);
+/// <summary>A household the project may allocate, told apart from one of the same name by house, village and masked ID;
+/// <see cref="FundedAllocationId"/>: its live allocation in another program or year (funded already).</summary>
+public sealed record Candidate(long Id, string HeadName, string HouseNo, int? VillageNo, string CitizenIdMasked,
+    long? FundedAllocationId, string? FundedProgram, int? FundedYear)
+{
+    public bool Funded => FundedAllocationId is not null;
+}
 
 public static class WorkTypes
 {
@@ -42,21 +50,22 @@ public sealed class AllocationService(NpgsqlDataSource db)
         SELECT a.id, a.project_id, a.household_id, h.head_name, h.citizen_id AS citizen_id_masked, h.house_no, h.village_no, h.subdistrict_code,
                a.program, a.fiscal_year, a.amount, a.work_type,
                (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
-               a.cancelled_at, a.cancel_reason, a.created_at
+               a.cancelled_at, a.cancel_reason, a.created_at, a.override_reason
         FROM allocations a JOIN households h ON h.id = a.household_id
         """ + "\n"; // ends in a newline, so a WHERE can follow
 
     public static NotFound AllocationNotFound(long id) => NotFound.Of($"การจัดสรรเลขที่ {id}", $"Allocation {id}");
 
     sealed record ProjectArea(string SubdistrictCode, string Program, int FiscalYear);
-    sealed record LockedProject(long Id, string SubdistrictCode, string Program, int FiscalYear, decimal Amount);
+    sealed record LockedProject(long Id, string SubdistrictCode, string Program, int FiscalYear, decimal Amount, bool Cancelled, decimal? CapPerHome);
 
     /// <summary>Locks the project (the parent of every allocation limit) if the caller may manage it.
     /// An outsider's statement finds (and locks) nothing; a second, non-locking look-up then tells 404 from 403.</summary>
     static async Task<LockedProject> LockProjectAsync(IDbConnection conn, IDbTransaction tx, Caller caller, long projectId)
     {
         var p = await conn.QuerySingleOrDefaultAsync<LockedProject>($"""
-            SELECT p.id, p.subdistrict_code, b.program, b.fiscal_year, p.amount
+            SELECT p.id, p.subdistrict_code, b.program, b.fiscal_year, p.amount, p.cancelled_at IS NOT NULL AS cancelled,
+                   (SELECT y.cap_per_home FROM program_years y WHERE y.program = b.program AND y.fiscal_year = b.fiscal_year) AS cap_per_home
             FROM projects p JOIN budgets b ON b.id = p.budget_id WHERE p.id = @projectId AND {Areas.Writable("p.subdistrict_code")} FOR UPDATE OF p
             """, Areas.Args(caller, AreaRight.Manage, new { projectId }), tx);
         return p ?? throw Areas.Refusal(caller, await Areas.OfProjectAsync(conn, projectId, tx), () => BudgetService.ProjectNotFound(projectId));
@@ -83,11 +92,14 @@ public sealed class AllocationService(NpgsqlDataSource db)
         v.Check(cmd.HouseholdId is > 0, "householdId", "กรุณาเลือกครัวเรือน", "A household is required.");
         v.Money(cmd.Amount, "amount");
         CheckWorkType(v, cmd.WorkType);
+        var overrideReason = string.IsNullOrWhiteSpace(cmd.OverrideReason) ? null : cmd.OverrideReason.Trim();
+        v.Optional(overrideReason, "overrideReason", "เหตุผลที่สนับสนุนซ้ำ", "The override reason", 1000);
         v.ThrowIfInvalid();
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var project = await LockProjectAsync(conn, tx, caller, projectId);
+        if (project.Cancelled) throw Transfers.TransferService.ProjectCancelled();
         var household = await conn.QuerySingleOrDefaultAsync<string>(
             "SELECT subdistrict_code FROM households WHERE id = @HouseholdId", cmd, tx);
         if (household is null || !caller.CanRead(household))
@@ -99,24 +111,58 @@ public sealed class AllocationService(NpgsqlDataSource db)
             SELECT id FROM allocations WHERE household_id = @HouseholdId AND program = @Program AND fiscal_year = @FiscalYear AND cancelled_at IS NULL
             """, new { cmd.HouseholdId, project.Program, project.FiscalYear }, tx);
         if (held is long existing) throw AlreadyHeld(existing, project);
+        CheckCap(project, cmd.Amount!.Value);
         var left = project.Amount - await AllocatedAsync(conn, tx, projectId);
         if (cmd.Amount > left) throw OverProject(left);
+        var funded = await FundedBeforeAsync(conn, tx, cmd.HouseholdId!.Value);
+        if (funded is not null && overrideReason is null) throw FundedAlready(funded);
 
         // ON CONFLICT: the same household allocated in another project at this moment (that project's lock does not cover it).
         var id = await conn.ExecuteScalarAsync<long?>("""
-            INSERT INTO allocations (project_id, household_id, program, fiscal_year, amount, work_type, created_by)
-            VALUES (@projectId, @HouseholdId, @Program, @FiscalYear, @Amount, @WorkType, @ActorId)
+            INSERT INTO allocations (project_id, household_id, program, fiscal_year, amount, work_type, override_reason, created_by)
+            VALUES (@projectId, @HouseholdId, @Program, @FiscalYear, @Amount, @WorkType, @overrideReason, @ActorId)
             ON CONFLICT (household_id, program, fiscal_year) WHERE cancelled_at IS NULL DO NOTHING
             RETURNING id
-            """, new { projectId, cmd.HouseholdId, project.Program, project.FiscalYear, cmd.Amount, cmd.WorkType, caller.ActorId }, tx);
+            """, new { projectId, cmd.HouseholdId, project.Program, project.FiscalYear, cmd.Amount, cmd.WorkType,
+                overrideReason = funded is null ? null : overrideReason, caller.ActorId }, tx);
         if (id is null)
             throw AlreadyHeld(await conn.ExecuteScalarAsync<long>("""
                 SELECT id FROM allocations WHERE household_id = @HouseholdId AND program = @Program AND fiscal_year = @FiscalYear AND cancelled_at IS NULL
                 """, new { cmd.HouseholdId, project.Program, project.FiscalYear }, tx), project);
         var view = await ReadAsync(conn, tx, id.Value);
         await Audit.WriteAsync(conn, tx, caller, "allocation.create", "allocation", id, null, view, ct);
+        if (funded is not null)
+            await Audit.WriteAsync(conn, tx, caller, "allocation.override", "allocation", id, null,
+                new { allocationId = id, householdId = cmd.HouseholdId, existingAllocationId = funded.Id, overrideReason }, ct);
         await tx.CommitAsync(ct);
         return view;
+    }
+
+    sealed record Funded(long Id, long ProjectId, string Program, int FiscalYear);
+
+    /// <summary>The household's live allocation, if any (in another program or year: the same one is refused before).
+    /// Its row is locked first, so two projects allocating one home at once queue here (their project locks differ).</summary>
+    static async Task<Funded?> FundedBeforeAsync(IDbConnection conn, IDbTransaction tx, long householdId)
+    {
+        await conn.ExecuteAsync("SELECT 1 FROM households WHERE id = @householdId FOR NO KEY UPDATE", new { householdId }, tx);
+        return await conn.QueryFirstOrDefaultAsync<Funded>("""
+            SELECT id, project_id, program, fiscal_year FROM allocations WHERE household_id = @householdId AND cancelled_at IS NULL ORDER BY id LIMIT 1
+            """, new { householdId }, tx);
+    }
+
+    static Conflict FundedAlready(Funded f) => new Conflict(
+        $"บ้านหลังนี้ได้รับการสนับสนุนแล้ว ({Programs.Name(f.Program).Th} ปี {f.FiscalYear} การจัดสรรเลขที่ {f.Id}): บ้านหนึ่งหลังได้รับการสนับสนุนครั้งเดียว "
+        + "หากจำเป็นต้องสนับสนุนซ้ำ (เช่น สร้างใหม่หลังภัยพิบัติ) ให้ระบุเหตุผล",
+        $"This home is funded already ({Programs.Name(f.Program).En} {f.FiscalYear}, allocation {f.Id}): a home is supported once. "
+        + "To fund it again (a rebuild after a disaster), give a reason.")
+    { Extensions = { ["existingAllocationId"] = f.Id, ["existingProjectId"] = f.ProjectId, ["existingUrl"] = $"/api/v1/allocations/{f.Id}" } };
+
+    static void CheckCap(LockedProject p, decimal amount)
+    {
+        if (p.CapPerHome is decimal cap && amount > cap)
+            throw new Conflict($"เกินเพดานต่อหลังของ{Programs.Name(p.Program).Th} ปี {p.FiscalYear}: ไม่เกิน {Thai.Baht(cap, Thai.ThaiCulture)}",
+                $"Over the cap per home of {Programs.Name(p.Program).En} {p.FiscalYear}: at most {Thai.Baht(cap, Thai.EnglishCulture)}.")
+            { Extensions = { ["capPerHome"] = cap } };
     }
 
     static Conflict AlreadyHeld(long existing, LockedProject p) => new Conflict(
@@ -161,6 +207,7 @@ public sealed class AllocationService(NpgsqlDataSource db)
         if (cmd.Amount < before.Paid)
             throw new Conflict($"จำนวนเงินต่ำกว่าที่จ่ายไปแล้ว {Thai.Baht(before.Paid, Thai.ThaiCulture)} ไม่ได้",
                 $"The amount cannot be below the {Thai.Baht(before.Paid, Thai.EnglishCulture)} already paid.") { Extensions = { ["paid"] = before.Paid } };
+        CheckCap(project, cmd.Amount!.Value);
         var left = project.Amount - await AllocatedAsync(conn, tx, project.Id, exceptId: id);
         if (cmd.Amount > left) throw OverProject(left);
 
@@ -228,12 +275,16 @@ public sealed class AllocationService(NpgsqlDataSource db)
             """, new { projectId });
         if (p is null || !caller.CanRead(p.SubdistrictCode)) throw BudgetService.ProjectNotFound(projectId);
         return (await conn.QueryAsync<Candidate>("""
-            SELECT h.id, h.head_name, h.house_no, h.village_no FROM households h
+            SELECT h.id, h.head_name, h.house_no, h.village_no, h.citizen_id AS citizen_id_masked,
+                   f.id AS funded_allocation_id, f.program AS funded_program, f.fiscal_year AS funded_year
+            FROM households h
+            LEFT JOIN LATERAL (SELECT a.id, a.program, a.fiscal_year FROM allocations a WHERE a.household_id = h.id AND a.cancelled_at IS NULL
+                               ORDER BY a.id LIMIT 1) f ON true
             WHERE h.subdistrict_code = @SubdistrictCode
               AND NOT EXISTS (SELECT 1 FROM allocations a WHERE a.household_id = h.id AND a.program = @Program
                               AND a.fiscal_year = @FiscalYear AND a.cancelled_at IS NULL)
-            ORDER BY h.village_no NULLS LAST, h.head_name
+            ORDER BY f.id IS NOT NULL, h.village_no NULLS LAST, h.head_name, h.house_no
             LIMIT 500
-            """, p)).ToList();
+            """, p)).Select(c => c with { CitizenIdMasked = CitizenId.Mask(c.CitizenIdMasked) }).ToList();
     }
 }

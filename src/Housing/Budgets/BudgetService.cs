@@ -29,8 +29,10 @@ public sealed record CreateProject(string? SubdistrictCode, string? Name, int? T
 public sealed record ProjectView(long Id, long BudgetId, string Program, int FiscalYear, string ProvinceCode,
     string SubdistrictCode, string SubdistrictNameTh, string SubdistrictNameEn, string DistrictNameTh, string DistrictNameEn,
     string Name, string? CommunityName, int TargetHouseholds, decimal Amount,
-    int Households, decimal Allocated, DateTime CreatedAt)
+    int Households, decimal Allocated, DateTime CreatedAt, DateTime? CancelledAt = null, string? CancelReason = null)
 {
+    public bool IsCancelled => CancelledAt is not null;
+
     /// <summary>What is left to allocate: the project's amount less its live allocations.</summary>
     public decimal Remaining => Amount - Allocated;
 }
@@ -38,15 +40,15 @@ public sealed record ProjectView(long Id, long BudgetId, string Program, int Fis
 public sealed record BudgetDetail(BudgetView Budget, IReadOnlyList<ProjectView> Projects);
 
 /// <summary>Budgets per program, fiscal year and province, and the projects that share them out.</summary>
-public sealed class BudgetService(NpgsqlDataSource db)
+public sealed partial class BudgetService(NpgsqlDataSource db)
 {
     // Columns in the order of the view records' constructors (Dapper matches them by position and name).
     const string BudgetSql = """
         SELECT b.id, b.program, b.fiscal_year, b.province_code, pr.name_th AS province_name_th, pr.name_en AS province_name_en,
                b.target_households, b.amount,
-               (SELECT count(*) FROM projects p WHERE p.budget_id = b.id)::int AS project_count,
-               (SELECT coalesce(sum(p.target_households), 0) FROM projects p WHERE p.budget_id = b.id)::int AS projected_households,
-               (SELECT coalesce(sum(p.amount), 0) FROM projects p WHERE p.budget_id = b.id) AS projected,
+               (SELECT count(*) FROM projects p WHERE p.budget_id = b.id AND p.cancelled_at IS NULL)::int AS project_count,
+               (SELECT coalesce(sum(p.target_households), 0) FROM projects p WHERE p.budget_id = b.id AND p.cancelled_at IS NULL)::int AS projected_households,
+               (SELECT coalesce(sum(p.amount), 0) FROM projects p WHERE p.budget_id = b.id AND p.cancelled_at IS NULL) AS projected,
                (SELECT coalesce(sum(a.amount), 0) FROM allocations a JOIN projects p ON p.id = a.project_id
                  WHERE p.budget_id = b.id AND a.cancelled_at IS NULL) AS allocated,
                b.created_at
@@ -59,7 +61,7 @@ public sealed class BudgetService(NpgsqlDataSource db)
                p.subdistrict_code, s.name_th AS subdistrict_name_th, s.name_en AS subdistrict_name_en,
                d.name_th AS district_name_th, d.name_en AS district_name_en,
                p.name, p.community_name, p.target_households, p.amount,
-               coalesce(al.households, 0)::int AS households, coalesce(al.allocated, 0) AS allocated, p.created_at
+               coalesce(al.households, 0)::int AS households, coalesce(al.allocated, 0) AS allocated, p.created_at, p.cancelled_at, p.cancel_reason
         FROM projects p
         JOIN budgets b ON b.id = p.budget_id
         JOIN subdistricts s ON s.code = p.subdistrict_code
@@ -68,7 +70,7 @@ public sealed class BudgetService(NpgsqlDataSource db)
                            WHERE a.project_id = p.id AND a.cancelled_at IS NULL) al ON true
         """ + "\n"; // ends in a newline, so a WHERE can follow
 
-    static NotFound BudgetNotFound(long id) => NotFound.Of($"งบประมาณเลขที่ {id}", $"Budget {id}");
+    internal static NotFound BudgetNotFound(long id) => NotFound.Of($"งบประมาณเลขที่ {id}", $"Budget {id}");
     public static NotFound ProjectNotFound(long id) => NotFound.Of($"โครงการเลขที่ {id}", $"Project {id}");
 
     public async Task<BudgetView> CreateAsync(Caller caller, CreateBudget cmd, CancellationToken ct = default)
@@ -168,7 +170,7 @@ public sealed class BudgetService(NpgsqlDataSource db)
         v.ThrowIfInvalid();
 
         var projected = await conn.ExecuteScalarAsync<decimal>(
-            "SELECT coalesce(sum(amount), 0) FROM projects WHERE budget_id = @budgetId", new { budgetId }, tx);
+            "SELECT coalesce(sum(amount), 0) FROM projects WHERE budget_id = @budgetId AND cancelled_at IS NULL", new { budgetId }, tx);
         var left = budget.Amount - projected;
         if (cmd.Amount > left)
             throw new Conflict($"เกินงบประมาณ: เหลือให้แบ่งได้อีก {Thai.Baht(left, Thai.ThaiCulture)}",

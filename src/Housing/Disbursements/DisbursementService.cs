@@ -30,8 +30,12 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
 
     const string Columns = "id, allocation_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, note, reverses_id, reason, created_at";
 
-    sealed record Locked(long AllocationId, long ProjectId, decimal Amount, bool Cancelled, string HeadName,
-        decimal Paid, decimal Cash, long? SeenId, string? SeenHash);
+    sealed record Locked(long AllocationId, long ProjectId, int FiscalYear, decimal Amount, bool Cancelled, string HeadName,
+        decimal Paid, decimal Cash, long? SeenId, string? SeenHash)
+    {
+        /// <summary>The cash book's lowest end-of-day balance from the payment's date on (read only for a payment).</summary>
+        public Ledgers.CashDays.Lowest? Lowest { get; set; }
+    }
 
     public async Task<Saved<DisbursementView>> RecordAsync(Caller caller, long allocationId, RecordDisbursement cmd, string? idempotencyKey, CancellationToken ct = default)
     {
@@ -57,7 +61,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         // transaction back (Npgsql resets a pooled connection that is still in one).
         await using var conn = await db.OpenConnectionAsync(ct);
         // The project row is locked first, so a concurrent request with this key waits, then finds the first one's row.
-        var a = await LockAsync(conn, null, caller, allocationId, key, ct);
+        var a = await LockAsync(conn, null, caller, allocationId, key, ct, paidOn: cmd.PaidOn);
         if (a.SeenId is long seenId)
         {
             if (a.SeenHash != hash)
@@ -67,6 +71,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
                 $"SELECT {Columns} FROM disbursements WHERE id = @seenId; COMMIT;", new { seenId }, cancellationToken: ct));
             return new Saved<DisbursementView>(await seen.ReadSingleAsync<DisbursementView>(), true);
         }
+        Ledgers.CashDays.EnsureInFiscalYear(cmd.PaidOn!.Value, a.FiscalYear, "paidOn");
         if (a.Cancelled) throw new Conflict("การจัดสรรนี้ถูกยกเลิกแล้ว จ่ายเงินไม่ได้", "This allocation is cancelled: it takes no payments.");
         var amount = cmd.Amount!.Value;
         var remaining = a.Amount - a.Paid;
@@ -76,6 +81,8 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         if (amount > a.Cash)
             throw new Conflict($"เงินสดของโครงการไม่พอ: คงเหลือ {Thai.Baht(a.Cash, Thai.ThaiCulture)}",
                 $"Not enough cash received for the project: {Thai.Baht(a.Cash, Thai.EnglishCulture)} is on hand.") { Extensions = { ["cash"] = a.Cash } };
+        // Back-dated: the cash on hand today may cover it while an earlier day did not.
+        Ledgers.CashDays.EnsureCovers(a.Lowest!, amount);
 
         // The payment, its audit row (the same fields Audit.WriteAsync would write, built by the database from the
         // inserted row) and the commit, in one round trip. An error skips the rest of the batch, COMMIT included.
@@ -148,9 +155,10 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
     /// after the other, each with its own snapshot: what the second reads, after the first got the project lock, includes
     /// the rows of every earlier writer (all of them held that lock). Both filter by the caller's area, so for an outsider
     /// they return nothing and lock nothing; only then does a third, non-locking look-up tell 404 from 403.
-    /// <para>Without <paramref name="tx"/>, the batch begins the transaction itself.</para></summary>
+    /// <para>Without <paramref name="tx"/>, the batch begins the transaction itself. With <paramref name="paidOn"/>, a third statement,
+    /// after the locks, reads the cash book's lowest balance from that day on (<see cref="Ledgers.CashDays.LowestSql"/>).</para></summary>
     static async Task<Locked> LockAsync(NpgsqlConnection conn, IDbTransaction? tx, Caller caller, long allocationId, string? key, CancellationToken ct,
-        Func<NotFound>? notFound = null)
+        Func<NotFound>? notFound = null, DateOnly? paidOn = null)
     {
         notFound ??= () => Allocations.AllocationService.AllocationNotFound(allocationId);
         string? subdistrict;
@@ -161,7 +169,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
             FOR UPDATE;
 
             -- The payment already made with this key (at most one: the key is unique per project) in one index probe.
-            SELECT a.id AS allocation_id, a.project_id, a.amount, a.cancelled_at IS NOT NULL AS cancelled,
+            SELECT a.id AS allocation_id, a.project_id, a.fiscal_year, a.amount, a.cancelled_at IS NOT NULL AS cancelled,
                    (SELECT h.head_name FROM households h WHERE h.id = a.household_id) AS head_name,
                    (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
                    coalesce((SELECT c.received - c.paid FROM project_cash c WHERE c.project_id = a.project_id), 0) AS cash,
@@ -169,16 +177,21 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
             FROM allocations a
             LEFT JOIN disbursements s ON s.project_id = a.project_id AND s.idempotency_key = @key
             WHERE a.id = @allocationId AND {Areas.WritableProject("a.project_id")}
-            FOR UPDATE OF a
-            """, Areas.Args(caller, AreaRight.RecordMoney, new { allocationId, key }), tx, cancellationToken: ct)))
+            FOR UPDATE OF a;
+            """ + (paidOn is null ? "" : "\n" + Ledgers.CashDays.LowestSql.Replace("@projectId", OwnProject)),
+            Areas.Args(caller, AreaRight.RecordMoney, new { allocationId, key, on = paidOn }), tx, cancellationToken: ct)))
         {
             subdistrict = await reads.ReadSingleOrDefaultAsync<string>();
             locked = await reads.ReadSingleOrDefaultAsync<Locked>();
+            if (paidOn is not null && locked is not null) locked.Lowest = await reads.ReadSingleAsync<Ledgers.CashDays.Lowest>();
         }
         if (subdistrict is null || locked is null)
             throw Areas.Refusal(caller, (await Areas.OfAllocationAsync(conn, allocationId, tx, ct))?.SubdistrictCode, notFound);
         return locked;
     }
+
+    /// <summary>The allocation's project, only where the caller may record money: for an outsider NULL, so the dated check reads no row.</summary>
+    static readonly string OwnProject = $"(SELECT p.id FROM projects p WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId) AND {Areas.Writable("p.subdistrict_code")})";
 
     /// <summary>What makes two requests "the same payment": every field, normalised (1000 and 1000.00 are one amount).</summary>
     internal static string RequestHash(long allocationId, decimal amount, DateOnly paidOn, string payeeType, string? payee, string method, string? receiptNo, string? note)

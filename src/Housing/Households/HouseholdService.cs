@@ -38,7 +38,7 @@ public static class HouseholdLists
 }
 
 /// <summary>The household register: one record per head of household (citizen ID), so a home is never funded twice.</summary>
-public sealed class HouseholdService(NpgsqlDataSource db)
+public sealed partial class HouseholdService(NpgsqlDataSource db)
 {
     // Init properties: vulnerabilities is a text[] (see the brief on Dapper and arrays).
     sealed record Row

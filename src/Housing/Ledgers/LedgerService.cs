@@ -17,7 +17,8 @@ public sealed record AllocationMoney(long Id, long HouseholdId, string HeadName,
     public decimal Remaining => Cancelled ? 0 : Amount - Paid;
 }
 
-/// <summary>One line of the cash book: a transfer in, a payment out, or a reversal (a negative payment).</summary>
+/// <summary>One line of the cash book. Kinds: <c>transfer</c> (in from CODI), <c>transfer_reversal</c> (a transfer undone),
+/// <c>refund</c> (money returned to CODI), <c>payment</c>, <c>work_payment</c> and <c>reversal</c> (a payment undone).</summary>
 public sealed record LedgerEntry(string Kind, long Id, DateOnly Date, string Description, string? ReceiptNo, long? AllocationId,
     decimal In, decimal Out, decimal Balance, long? ReversesId, long? ReversedById, string? Reason);
 
@@ -102,9 +103,10 @@ public sealed class LedgerService(NpgsqlDataSource db)
         var rows = await conn.QueryAsync<Row>("""
             SELECT kind, id, date, description, receipt_no, allocation_id, amount, reverses_id, reversed_by_id, reason
             FROM (
-                SELECT 'transfer' AS kind, t.id, t.received_on AS date, t.reference AS description, NULL AS receipt_no,
-                       NULL::bigint AS allocation_id, t.amount, NULL::bigint AS reverses_id, NULL::bigint AS reversed_by_id,
-                       NULL AS reason, t.created_at
+                -- A transfer's reversal and a refund to CODI are negative rows of the transfers ledger.
+                SELECT CASE t.kind WHEN 'reversal' THEN 'transfer_reversal' ELSE t.kind END AS kind, t.id, t.received_on AS date,
+                       t.reference AS description, NULL AS receipt_no, NULL::bigint AS allocation_id, t.amount, t.reverses_id,
+                       (SELECT r.id FROM transfers r WHERE r.reverses_id = t.id) AS reversed_by_id, t.reason, t.created_at
                 FROM transfers t WHERE t.project_id = @projectId
                 UNION ALL
                 SELECT CASE WHEN d.reverses_id IS NULL THEN 'payment' ELSE 'reversal' END, d.id, d.paid_on, d.payee, d.receipt_no,
@@ -142,9 +144,11 @@ public sealed class LedgerService(NpgsqlDataSource db)
             for (var m = new DateOnly(first.Year, first.Month, 1); m <= last; m = m.AddMonths(1))
             {
                 var these = byMonth[(m.Year, m.Month)];
-                // A reversal gives money back: it lowers the month's net payments rather than counting as money received.
-                var inflow = these.Where(e => e.Kind == "transfer").Sum(e => e.In);
-                var outflow = these.Where(e => e.Kind != "transfer").Sum(e => e.Out - e.In);
+                // A payment's reversal gives money back: it lowers the month's net payments rather than counting as money
+                // received. A transfer's reversal lowers what was received; a refund to CODI is money out.
+                var received = these.Where(e => e.Kind is "transfer" or "transfer_reversal").ToList();
+                var inflow = received.Sum(e => e.In - e.Out);
+                var outflow = these.Except(received).Sum(e => e.Out - e.In);
                 months.Add(new MonthRow(m.Year, m.Month, opening, inflow, outflow, opening + inflow - outflow));
                 opening += inflow - outflow;
             }

@@ -72,7 +72,7 @@ public sealed class AuditLabelTests(TestApp app) : IClassFixture<TestApp>
     {
         var admin = await app.CreateUserAsync(Role.Admin);
         var client = await app.ClientForAsync(admin.Username);
-        var year = Seed.NewYear();
+        var year = Seed.MoneyYear();
         var budget = await Seed.BudgetAsync(client, "54", year, 65, 1_358_500m);
         var one = await Seed.ProjectAsync(client, budget.Id, "540101", 6, 125_400m);
         var two = await Seed.ProjectAsync(client, budget.Id, "540102", 6, 125_400m);

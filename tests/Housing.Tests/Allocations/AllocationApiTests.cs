@@ -60,10 +60,14 @@ public sealed class AllocationApiTests(TestApp app) : IClassFixture<TestApp>
             Assert.Equal(first.Id, problem.GetProperty("existingId").GetInt64());
         }
         Assert.Equal(before, await app.Db.CountAsync("allocations"));
-        // Baan Mankong the same year is another program.
+        // Baan Mankong the same year is another program: the home is funded already, so only with a written override.
         var bmk = await Seed.BudgetAsync(staff, "54", year, 10, 1_000_000m, "BMK");
         var p3 = await Seed.ProjectAsync(staff, bmk.Id, "540105", 5, 100_000m, "บ้านมั่นคง", "ชุมชนทดสอบ");
-        await Seed.AllocationAsync(staff, p3.Id, h.Id, 50_000m, "infrastructure");
+        var funded = await Seed.ProblemAsync(await staff.PostAsJsonAsync($"/api/v1/projects/{p3.Id}/allocations",
+            new { householdId = h.Id, amount = 50_000m, workType = "infrastructure" }), HttpStatusCode.Conflict);
+        Assert.Equal(first.Id, funded.GetProperty("existingAllocationId").GetInt64());
+        await Seed.CreatedAsync<AllocationView>(await staff.PostAsJsonAsync($"/api/v1/projects/{p3.Id}/allocations",
+            new { householdId = h.Id, amount = 50_000m, workType = "infrastructure", overrideReason = "ชุมชนย้ายเข้าโครงการบ้านมั่นคง" }));
     }
 
     [Fact]
@@ -164,7 +168,8 @@ public sealed class AllocationApiTests(TestApp app) : IClassFixture<TestApp>
         var bmk = await Seed.ProjectAsync(staff, (await Seed.BudgetAsync(staff, "54", year, 10, 100_000m, "BMK")).Id, "540113", 5, 50_000m, "บ้านมั่นคง", "ชุมชนริมน้ำ");
         var h = await Seed.HouseholdAsync(staff, "540113");
         var first = await Seed.AllocationAsync(staff, bpp.Id, h.Id, 20_000m);
-        var second = await Seed.AllocationAsync(staff, bmk.Id, h.Id, 30_000m, "infrastructure");
+        var second = await Seed.CreatedAsync<AllocationView>(await staff.PostAsJsonAsync($"/api/v1/projects/{bmk.Id}/allocations",
+            new { householdId = h.Id, amount = 30_000m, workType = "infrastructure", overrideReason = "สาธารณูปโภคของชุมชน" }));
         var help = await (await app.ClientAsync(Role.Treasurer, subdistricts: ["540113"])).GetFromJsonAsync<List<AllocationView>>($"/api/v1/households/{h.Id}/allocations");
         Assert.Equal([(first.Id, "BPP", 20_000m), (second.Id, "BMK", 30_000m)], help!.Select(a => (a.Id, a.Program, a.Amount)));
         await Seed.ProblemAsync(await (await app.ClientAsync(Role.Treasurer, subdistricts: ["540101"])).GetAsync($"/api/v1/households/{h.Id}/allocations"), HttpStatusCode.NotFound);

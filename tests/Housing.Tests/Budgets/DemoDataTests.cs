@@ -25,11 +25,24 @@ public sealed class DemoDataTests(DemoApp app) : IClassFixture<DemoApp>
             ("BPP", 2565, "54", 1_358_500m, 11L, 1_358_500m, 65L),
             ("BMK", 2566, "54", 1_200_000m, 1L, 1_200_000m, 24L),
             ("BPP", 2561, "19", 3_562_500m, 11L, 3_562_500m, 228L),
-            ("BPP", 2569, "54", 418_000m, 1L, 0m, 0L),
+            ("BPP", 2569, "54", 418_000m, 1L, 40_000m, 1L), // a Na Chak home of 2565 funded again after a flood (Rules/RulesDemo)
             ("BMK", Housing.Thai.FiscalYear(new DateOnly(Housing.Thai.Today().Year, Housing.Thai.Today().Month, 1).AddMonths(-8)), "19", 16_343_600m, 1L, 0m, 0L), // Baan Mankong's demo (Mankong/MankongDemo)
         ], budgets);
         Assert.Equal(317, await app.Db.CountAsync("households"));
         Assert.Equal(2, await app.Db.CountAsync("projects", "subdistrict_code IN ('540101', '540102') AND budget_id IN (SELECT id FROM budgets WHERE program = 'BPP' AND fiscal_year = 2565)"));
         Assert.Equal(DemoData.Users.Length, await app.Db.CountAsync("users"));
+    }
+
+    [Fact]
+    public async Task The_demo_shows_a_corrected_household_a_reversed_transfer_a_refund_an_override_and_the_caps()
+    {
+        Assert.Equal(1, await app.Db.CountAsync("audit_log", "action = 'household.change'"));
+        Assert.Equal(1, await app.Db.CountAsync("transfers", "kind = 'reversal'"));
+        Assert.Equal(1, await app.Db.CountAsync("transfers", "kind = 'refund'"));
+        Assert.Equal(1, await app.Db.CountAsync("allocations", "override_reason IS NOT NULL AND fiscal_year = 2569"));
+        var caps = await app.Db.QueryAsync<(string Program, int FiscalYear, decimal Cap)>(
+            "SELECT program, fiscal_year, cap_per_home FROM program_years WHERE fiscal_year IN (2560, 2567, 2568) ORDER BY program, fiscal_year");
+        Assert.Equal([("BMK", 2560, 89_800m), ("BMK", 2567, 89_800m), ("BMK", 2568, 89_800m), ("BPP", 2560, 18_000m), ("BPP", 2567, 20_000m), ("BPP", 2568, 40_000m)], caps);
+        await Invariants.AssertHoldAsync(app.Db);
     }
 }

@@ -28,7 +28,7 @@ public sealed class DisbursementApiTests(TestApp app) : IClassFixture<TestApp>
 
         var response = await PayAsync(client, home.AllocationId, Payment(12_500.50m), "k-1");
 
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         var row = (await response.Content.ReadFromJsonAsync<DisbursementView>())!;
         Assert.Equal(12_500.50m, row.Amount);
         Assert.Equal(new DateOnly(2022, 2, 1), row.PaidOn);
@@ -272,8 +272,14 @@ public sealed class DisbursementApiTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(HttpStatusCode.Conflict, twice.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, ofReversal.StatusCode);
         Assert.Equal(2, await app.Db.CountAsync("disbursements", "allocation_id = @AllocationId", home));
-        // The money is free again: the whole allocation can be paid once more.
-        Assert.Equal(HttpStatusCode.Created, (await PayAsync(client, home.AllocationId, Payment(20_900m, "R-002"))).StatusCode);
+        // The money is free again from the reversal's day (today): paid on the first payment's day, that day would end below zero.
+        var backDated = await Seed.ProblemAsync(await PayAsync(client, home.AllocationId, Payment(20_900m, "R-002")), HttpStatusCode.Conflict);
+        Assert.Equal(("2022-02-01", 20_900m), (backDated.GetProperty("negativeOn").GetString(), backDated.GetProperty("shortfall").GetDecimal()));
+        Assert.Equal(HttpStatusCode.Created, (await PayAsync(client, home.AllocationId, new
+        {
+            amount = 20_900m, paidOn = Thai.Today().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), payee = "ร้านวัสดุก่อสร้างแพร่",
+            payeeType = "supplier", method = "cash", receiptNo = "R-002",
+        })).StatusCode);
     }
 
     [Fact]

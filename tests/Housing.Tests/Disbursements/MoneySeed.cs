@@ -26,11 +26,18 @@ public static class MoneySeed
     {
         await using var conn = await db.OpenConnectionAsync();
         var n = Interlocked.Increment(ref counter);
-        // Each project gets a budget of its own fiscal year, out of the way of the one-budget-per-program-year-province rule.
-        var budgetId = await conn.ExecuteScalarAsync<long>("""
+        // Each project gets a budget of its own fiscal year, out of the way of the one-budget-per-program-year-province rule:
+        // the first free year up to 2565, so the tests' money dated 2022 is within its fiscal year (FY 2565 began 1 Oct 2021).
+        // Projects share the province's FY 2565 budget while it has room.
+        var budgetId = await conn.ExecuteScalarAsync<long?>("""
+            SELECT b.id FROM budgets b WHERE b.program = 'BPP' AND b.fiscal_year = 2565 AND b.province_code = left(@subdistrict, 2)
+              AND b.amount - (SELECT coalesce(sum(p.amount), 0) FROM projects p WHERE p.budget_id = b.id) >= @projectAmount
+            """, new { subdistrict, projectAmount }) ?? await conn.ExecuteScalarAsync<long>("""
             INSERT INTO budgets (program, fiscal_year, province_code, target_households, amount)
-            SELECT 'BPP', coalesce(max(fiscal_year), 2540) + 1, left(@subdistrict, 2), 65, 99999999
-            FROM budgets WHERE province_code = left(@subdistrict, 2)
+            SELECT 'BPP', coalesce(
+                (SELECT max(y) FROM generate_series(2565, 2541, -1) y
+                 WHERE NOT EXISTS (SELECT FROM budgets b WHERE b.program = 'BPP' AND b.fiscal_year = y AND b.province_code = left(@subdistrict, 2))),
+                (SELECT max(fiscal_year) + 1 FROM budgets WHERE province_code = left(@subdistrict, 2))), left(@subdistrict, 2), 65, 99999999
             RETURNING id
             """, new { subdistrict });
         var projectId = await conn.ExecuteScalarAsync<long>("""

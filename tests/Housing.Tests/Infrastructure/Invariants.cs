@@ -12,7 +12,38 @@ public static class Invariants
     public static readonly (string Rule, string Sql)[] Checks =
     [
         ("projects stay within their budget", """
-            SELECT b.id FROM budgets b JOIN projects p ON p.budget_id = b.id GROUP BY b.id, b.amount HAVING sum(p.amount) > b.amount
+            SELECT b.id FROM budgets b JOIN projects p ON p.budget_id = b.id AND p.cancelled_at IS NULL GROUP BY b.id, b.amount HAVING sum(p.amount) > b.amount
+            """),
+        // The last day's balance is the cash on hand: the rule above. This one catches the back-dated payment.
+        ("no day of a project's cash book ends below zero (before its last, which the cash rule checks)", """
+            SELECT DISTINCT project_id FROM (
+                SELECT project_id, day, max(day) OVER (PARTITION BY project_id) AS last_day,
+                       sum(sum(net)) OVER (PARTITION BY project_id ORDER BY day) AS balance FROM (
+                    SELECT project_id, received_on AS day, amount AS net FROM transfers
+                    UNION ALL SELECT project_id, paid_on, -amount FROM disbursements
+                    UNION ALL SELECT project_id, paid_on, -amount FROM work_payments
+                ) e GROUP BY project_id, day
+            ) d WHERE balance < 0 AND day < last_day
+            """),
+        ("a project's dated balances are the sums of its ledgers", """
+            SELECT DISTINCT coalesce(k.project_id, e.project_id) FROM project_days k FULL JOIN (
+                SELECT project_id, day, sum(net) AS net FROM (
+                    SELECT project_id, received_on AS day, amount AS net FROM transfers
+                    UNION ALL SELECT project_id, paid_on, -amount FROM disbursements
+                    UNION ALL SELECT project_id, paid_on, -amount FROM work_payments
+                ) x GROUP BY project_id, day
+            ) e ON e.project_id = k.project_id AND e.day = k.day
+            WHERE k.net IS DISTINCT FROM e.net
+            """),
+        ("a project receives at most its amount (transfers net of their reversals)", """
+            SELECT p.id FROM projects p JOIN transfers t ON t.project_id = p.id AND t.kind <> 'refund' GROUP BY p.id, p.amount HAVING sum(t.amount) > p.amount
+            """),
+        ("a household holds at most one live allocation, besides recorded overrides", """
+            SELECT household_id FROM allocations WHERE cancelled_at IS NULL GROUP BY household_id HAVING count(*) - count(override_reason) > 1
+            """),
+        ("a transfer's reversal undoes exactly its transfer", """
+            SELECT r.id FROM transfers r JOIN transfers t ON t.id = r.reverses_id
+            WHERE r.amount <> -t.amount OR r.project_id <> t.project_id OR t.kind <> 'transfer'
             """),
         ("live allocations stay within their project", """
             SELECT p.id FROM projects p JOIN allocations a ON a.project_id = p.id AND a.cancelled_at IS NULL

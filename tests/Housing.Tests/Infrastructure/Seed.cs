@@ -23,6 +23,12 @@ public static class Seed
     /// <summary>A fiscal year no other test of this run has taken (budgets are one per program, year and province).</summary>
     public static int NewYear() => 2545 + Interlocked.Increment(ref nextYear) % 150;
 
+    static int nextMoneyYear = Random.Shared.Next(0, 20);
+
+    /// <summary>A fiscal year from 2545 to 2564, for a world that records money dated 2022 (money is never dated before its
+    /// fiscal year began: FY 2565 began 1 Oct 2021; a Baan Mankong world takes the year after). Its own counter: the few classes that take one take one to three.</summary>
+    public static int MoneyYear() => 2545 + Interlocked.Increment(ref nextMoneyYear) % 20;
+
     public static async Task<T> CreatedAsync<T>(HttpResponseMessage response)
     {
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");

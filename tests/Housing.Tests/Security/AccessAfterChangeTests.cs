@@ -22,7 +22,7 @@ public sealed class AccessAfterChangeTests(TestApp app) : IClassFixture<TestApp>
 
     static async Task<Home> HomeAsync(HttpClient admin, string subdistrict)
     {
-        var budget = await Seed.BudgetAsync(admin, subdistrict[..2], Seed.NewYear(), 10, 200_000m);
+        var budget = await Seed.BudgetAsync(admin, subdistrict[..2], Seed.MoneyYear(), 10, 200_000m);
         var project = await Seed.ProjectAsync(admin, budget.Id, subdistrict, 2, 50_000m);
         var household = await Seed.HouseholdAsync(admin, subdistrict);
         var allocation = await Seed.AllocationAsync(admin, project.Id, household.Id, 20_900m);

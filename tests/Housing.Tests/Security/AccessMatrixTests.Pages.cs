@@ -19,7 +19,7 @@ public sealed partial class AccessMatrixTests
     /// filling its next list, a refused own-password change): done when the page answers, 200 or 400 for its form.</summary>
     sealed record PageRule(string Capability, Func<PageWorld, string> Path, Func<PageWorld, Caller, Dictionary<string, string>> Form, bool Upload = false, bool Read = false);
 
-    sealed record PageWorld(World W, long FreeHouseholdId, long CancellableId);
+    sealed record PageWorld(World W, long FreeHouseholdId, long CancellableId, long CancellableProjectId = 0, long ReversibleTransferId = 0);
 
     static Dictionary<string, string> F(params (string K, object V)[] fields) => fields.ToDictionary(f => f.K, f => Convert.ToString(f.V, System.Globalization.CultureInfo.InvariantCulture)!);
 
@@ -69,6 +69,13 @@ public sealed partial class AccessMatrixTests
         ["POST /Mankong/Works?handler=Stage"] = new("milestone", p => $"/Mankong/Works/{p.W.Bmk.ProjectId}", (p, _) => F(("workId", p.W.Bmk.WorkId), ("stage", "contracted"),
             ("ReachedOn", "2022-01-12"), ("Note", "ตรวจสอบสิทธิ์"))),
         ["POST /Mankong/Works?handler=Photo"] = new("milestone", p => $"/Mankong/Works/{p.W.Bmk.ProjectId}", (p, _) => F(("stageId", p.W.Bmk.WorkStageId)), Upload: true),
+        ["POST /Households/Edit"] = new("manage", p => $"/Households/{p.W.HouseholdId}/Edit", (_, c) => F(("Input.Members", 1 + (int)c), ("Input.Reason", "ตรวจสอบสิทธิ์"))),
+        ["POST /Budgets/BudgetEdit"] = new("manage-province", p => $"/Budgets/BudgetEdit/{p.W.BudgetId}", (_, _) => F(("Input.TargetHouseholds", 65), ("Input.Reason", "ตรวจสอบสิทธิ์"))),
+        ["POST /Budgets/ProjectEdit?handler=Change"] = new("manage", p => $"/Budgets/ProjectEdit/{p.W.ProjectId}", (_, _) => F(("Input.TargetHouseholds", 6), ("Input.Reason", "ตรวจสอบสิทธิ์"))),
+        ["POST /Budgets/ProjectEdit?handler=Cancel"] = new("manage", p => $"/Budgets/ProjectEdit/{p.CancellableProjectId}", (_, _) => F(("CancelReason", "ตรวจสอบสิทธิ์"))),
+        ["POST /Transfers/Reverse"] = new("money", p => $"/Transfers/Reverse/{p.ReversibleTransferId}", (_, _) => F(("Reason", "ตรวจสอบสิทธิ์"))),
+        ["POST /Transfers/Refund"] = new("money", p => $"/Transfers/Refund/{p.W.ProjectId}", (_, c) => F(("Input.Amount", 1), ("Input.PaidOn", "2022-01-07"), ("Input.Reference", $"RET-PAGE-{c}"))),
+        ["POST /Rules/Index"] = new("admin", _ => "/Rules", (_, _) => F(("Input.Program", "BPP"), ("Input.FiscalYear", 2599), ("Input.CapPerHome", 90000))),
         ["POST /Jobs/Index?handler=Run"] = new("jobs", _ => "/Jobs", (_, _) => F(("job", "rollups.incremental"))),
         ["POST /Rollups/Index?handler=Refresh"] = new("jobs", _ => "/Rollups", (_, _) => F()),
     };
@@ -143,7 +150,10 @@ public sealed partial class AccessMatrixTests
         var world = await BuildWorldAsync(admin);
         var free = await Seed.HouseholdAsync(admin, "540101");
         var cancellable = await Seed.AllocationAsync(admin, world.ProjectId, (await Seed.HouseholdAsync(admin, "540101")).Id, 1_000m);
-        var pw = new PageWorld(world, free.Id, cancellable.Id);
+        var idle = await Seed.ProjectAsync(admin, world.BudgetId, "540101", 1, 1_000m, "โครงการที่ยกเลิกได้");
+        var reversible = await Seed.CreatedAsync<System.Text.Json.JsonElement>(await admin.PostAsJsonAsync($"/api/v1/projects/{world.ProjectId}/transfers",
+            new { amount = 1_000m, receivedOn = "2022-01-05", reference = "CODI-REVERSIBLE" }));
+        var pw = new PageWorld(world, free.Id, cancellable.Id, idle.Id, reversible.GetProperty("id").GetInt64());
         var users = new Dictionary<Caller, Housing.Access.Caller>
         {
             [Caller.Admin] = await app.CreateUserAsync(Role.Admin),

@@ -55,6 +55,8 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
     {
         /// <summary>The Baan Mankong side of the world (a BMK project in Nai Wiang with savings, a loan and a work).</summary>
         public MankongWorld Bmk { get; init; } = null!;
+        /// <summary>The world's tranche from CODI (its reversal is refused: money was paid from it).</summary>
+        public long TransferId { get; init; }
     }
 
     sealed record Rule(string Capability, Func<World, string> Path, Func<World, Caller, HttpContent?>? Body = null);
@@ -148,6 +150,15 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         ["GET /api/v1/rollups/mankong"] = new("anyone", _ => "/api/v1/rollups/mankong?level=subdistrict&parent=54"),
         // A province's flags: whoever reads that province (a treasurer its subdistricts' province); 404 outside it.
         ["GET /api/v1/attention"] = new("read-province", _ => "/api/v1/attention?provinceCode=54"),
+        ["PATCH /api/v1/households/{id:long}"] = new("manage", w => $"/api/v1/households/{w.HouseholdId}", (_, _) => Json(new { members = 4, reason = "ตรวจสอบสิทธิ์" })),
+        ["PATCH /api/v1/budgets/{id:long}"] = new("manage-province", w => $"/api/v1/budgets/{w.BudgetId}", (_, _) => Json(new { targetHouseholds = 65, reason = "ตรวจสอบสิทธิ์" })),
+        ["PATCH /api/v1/projects/{id:long}"] = new("manage", w => $"/api/v1/projects/{w.ProjectId}", (_, _) => Json(new { targetHouseholds = 6, reason = "ตรวจสอบสิทธิ์" })),
+        // Money has moved: allowed callers get the 409 of the rule, others their refusal.
+        ["POST /api/v1/projects/{id:long}/cancel"] = new("manage", w => $"/api/v1/projects/{w.ProjectId}/cancel", (_, _) => Json(new { reason = "ตรวจสอบสิทธิ์" })),
+        ["POST /api/v1/transfers/{id:long}/reverse"] = new("money", w => $"/api/v1/transfers/{w.TransferId}/reverse", (_, _) => Json(new { reason = "ตรวจสอบสิทธิ์" })),
+        ["POST /api/v1/projects/{id:long}/refunds"] = new("money", w => $"/api/v1/projects/{w.ProjectId}/refunds", (_, c) => Json(new { amount = 1m, paidOn = "2022-01-07", reference = $"RET-{c}" })),
+        ["GET /api/v1/programs/{program}/years/{fiscalYear:int}"] = new("anyone", w => $"/api/v1/programs/BPP/years/{w.Year}"),
+        ["PUT /api/v1/programs/{program}/years/{fiscalYear:int}"] = new("admin", w => $"/api/v1/programs/BPP/years/{w.Year}", (_, _) => Json(new { capPerHome = 90_000m })),
         ["POST /api/v1/loans/{id:long}/moratorium"] = new("manage", w => $"/api/v1/loans/{w.Bmk.LoanId}/moratorium", (_, c) => Json(new { fromMonth = "2021-03", toMonth = "2021-04", reason = $"ตรวจสอบสิทธิ์ {c}" })),
     };
 
@@ -170,12 +181,12 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
 
     async Task<World> BuildWorldAsync(HttpClient admin)
     {
-        var year = Seed.NewYear();
+        var year = Seed.MoneyYear();
         var budget = await Seed.BudgetAsync(admin, "54", year, 65, 1_358_500m);
         var project = await Seed.ProjectAsync(admin, budget.Id, "540101", 6, 125_400m, name: ProjectMarker);
         var household = await Seed.HouseholdAsync(admin, "540101", headName: Marker);
         var allocation = await Seed.AllocationAsync(admin, project.Id, household.Id, 20_900m);
-        (await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/transfers", new { amount = 62_700m, receivedOn = "2022-01-05", reference = "CODI-MATRIX" })).EnsureSuccessStatusCode();
+        var transfer = await Seed.CreatedAsync<JsonElement>(await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/transfers", new { amount = 62_700m, receivedOn = "2022-01-05", reference = "CODI-MATRIX" }));
         var pay = await (await admin.PostAsJsonAsync($"/api/v1/allocations/{allocation.Id}/disbursements", new { amount = 5_000m, paidOn = "2022-01-06", payee = "ร้านวัสดุแพร่", receiptNo = "R-1" }))
             .Content.ReadFromJsonAsync<JsonElement>();
         var milestone = await (await admin.PostAsJsonAsync($"/api/v1/allocations/{allocation.Id}/milestones", new { stage = "surveyed", reachedOn = "2022-01-04", note = "สำรวจแล้ว" }))
@@ -184,7 +195,7 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         Assert.True(photoResponse.IsSuccessStatusCode, await photoResponse.Content.ReadAsStringAsync());
         var photo = await photoResponse.Content.ReadFromJsonAsync<JsonElement>();
         return new World(budget.Id, project.Id, household.Id, allocation.Id, pay.GetProperty("id").GetInt64(), milestone.GetProperty("id").GetInt64(),
-            photo.GetProperty("id").GetInt64(), year, (await app.CreateUserAsync(Role.Viewer)).UserId) { Bmk = await MankongWorld.BuildAsync(admin, year, ProjectMarker) };
+            photo.GetProperty("id").GetInt64(), year, (await app.CreateUserAsync(Role.Viewer)).UserId) { Bmk = await MankongWorld.BuildAsync(admin, year, ProjectMarker), TransferId = transfer.GetProperty("id").GetInt64() };
     }
 
     const string RowCounts = $"""

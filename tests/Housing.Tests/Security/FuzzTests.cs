@@ -53,11 +53,12 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
 
     async Task<World> BuildWorldAsync(HttpClient admin)
     {
-        var budget = await Infrastructure.Seed.BudgetAsync(admin, "54", Infrastructure.Seed.NewYear(), 65, 1_358_500m);
+        var budget = await Infrastructure.Seed.BudgetAsync(admin, "54", Infrastructure.Seed.MoneyYear(), 65, 1_358_500m);
         var project = await Infrastructure.Seed.ProjectAsync(admin, budget.Id, "540101", 6, 125_400m);
         var household = await Infrastructure.Seed.HouseholdAsync(admin, "540101");
         var allocation = await Infrastructure.Seed.AllocationAsync(admin, project.Id, household.Id, 20_900m);
-        (await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/transfers", new { amount = 62_700m, receivedOn = "2022-01-05", reference = "CODI-FUZZ" })).EnsureSuccessStatusCode();
+        var transfer = await Infrastructure.Seed.CreatedAsync<JsonElement>(await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/transfers",
+            new { amount = 62_700m, receivedOn = "2022-01-05", reference = "CODI-FUZZ" }));
         var pay = await Infrastructure.Seed.CreatedAsync<JsonElement>(await admin.PostAsJsonAsync($"/api/v1/allocations/{allocation.Id}/disbursements",
             new { amount = 5_000m, paidOn = "2022-01-06", payee = "ร้านวัสดุแพร่", receiptNo = "F-1" }));
         var milestone = await Infrastructure.Seed.CreatedAsync<JsonElement>(await admin.PostAsJsonAsync($"/api/v1/allocations/{allocation.Id}/milestones",
@@ -66,14 +67,14 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
         var ids = new Dictionary<string, long>
         {
             ["budgets"] = budget.Id, ["projects"] = project.Id, ["households"] = household.Id, ["allocations"] = allocation.Id,
-            ["disbursements"] = pay.GetProperty("id").GetInt64(), ["milestones"] = milestone.GetProperty("id").GetInt64(),
+            ["disbursements"] = pay.GetProperty("id").GetInt64(), ["transfers"] = transfer.GetProperty("id").GetInt64(), ["milestones"] = milestone.GetProperty("id").GetInt64(),
             ["photos"] = (await Infrastructure.Seed.CreatedAsync<JsonElement>(await admin.PostAsync($"/api/v1/milestones/{milestone.GetProperty("id").GetInt64()}/photos", Photo())))
                 .GetProperty("id").GetInt64(),
             ["jobs"] = await app.Db.ScalarAsync<long>("SELECT max(id) FROM job_runs"),
             // A user of its own: fuzzed changes of role, activity or password must not end the fuzzing callers' sessions.
             ["users"] = (await app.CreateUserAsync(Housing.Access.Role.Viewer)).UserId,
         };
-        var bmk = await Mankong.MankongWorld.BuildAsync(admin, Infrastructure.Seed.NewYear(), "ชุมชนทดสอบฟัซ");
+        var bmk = await Mankong.MankongWorld.BuildAsync(admin, Infrastructure.Seed.MoneyYear(), "ชุมชนทดสอบฟัซ");
         ids["loans"] = bmk.LoanId;
         ids["works"] = bmk.WorkId;
         ids["projects.bmk"] = bmk.ProjectId;
@@ -83,6 +84,8 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
         var real = ids.ToDictionary(x => x.Key, x => x.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
         real["provinces"] = "54";
         real["districts"] = "5401";
+        real["programs"] = "BPP";
+        real["years"] = "2565";
         return new World(real);
     }
 

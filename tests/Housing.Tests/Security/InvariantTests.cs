@@ -32,21 +32,40 @@ public sealed class InvariantTests(TestApp app) : IClassFixture<TestApp>
     }
 
     /// <summary>The ids of the valid world every case starts from.</summary>
-    public sealed record World(long B, long P, long P2, long H, long H2, long A, long T, long D, long R, long D2, long M1, long M2, long Ph, long Wk, long L);
+    public sealed record World(long B, long P, long P2, long H, long H2, long A, long T, long D, long R, long D2, long M1, long M2, long Ph, long Wk, long L, long Tr);
 
     /// <summary>Switches off every trigger (append-only ledgers, the kept cash totals) until the transaction ends.</summary>
     const string Replica = "SET LOCAL session_replication_role = replica;";
     /// <summary>Puts the kept cash totals back in line with the ledgers, so only the rule under test breaks.</summary>
-    const string Resync = " UPDATE project_cash c SET paid = coalesce((SELECT sum(amount) FROM disbursements d WHERE d.project_id = c.project_id), 0);";
+    const string Resync = " UPDATE project_cash c SET paid = coalesce((SELECT sum(amount) FROM disbursements d WHERE d.project_id = c.project_id), 0);" + ResyncDays;
+
+    /// <summary>Puts the kept per-day balances back in line with the ledgers.</summary>
+    const string ResyncDays = """
+         DELETE FROM project_days; INSERT INTO project_days (project_id, day, net) SELECT project_id, day, sum(net) FROM (
+            SELECT project_id, received_on AS day, amount AS net FROM transfers UNION ALL SELECT project_id, paid_on, -amount FROM disbursements
+            UNION ALL SELECT project_id, paid_on, -amount FROM work_payments) e GROUP BY project_id, day;
+        """;
 
     /// <summary>Per rule: the SQL that breaks it, and the rows it must then report.</summary>
     static readonly Dictionary<string, (string Sql, Func<World, long[]> Broken)> Breaks = new()
     {
         ["projects stay within their budget"] = ("UPDATE projects SET amount = 46000 WHERE id = @P", w => [w.B]),
+        // The tranche arrives after the first payment's day: that day ends 5,000 below zero, though the total is fine.
+        ["no day of a project's cash book ends below zero (before its last, which the cash rule checks)"] = (Replica + " UPDATE transfers SET received_on = '2022-01-03' WHERE id = @T;" + ResyncDays, w => [w.P]),
+        ["a project's dated balances are the sums of its ledgers"] = (Replica + " UPDATE project_days SET net = net + 0.01 WHERE project_id = @P AND day = '2022-01-01'", w => [w.P]),
+        ["a project receives at most its amount (transfers net of their reversals)"] = ("UPDATE projects SET amount = 29999.99 WHERE id = @P", w => [w.P]),
+        // Funded again in another year without a recorded override.
+        ["a household holds at most one live allocation, besides recorded overrides"] = ("""
+            WITH b AS (INSERT INTO budgets (program, fiscal_year, province_code, target_households, amount) VALUES ('BPP', 2601, '54', 1, 50000) RETURNING id),
+                 p AS (INSERT INTO projects (budget_id, subdistrict_code, name, target_households, amount) SELECT id, '540101', 'ซ้ำ', 1, 20000 FROM b RETURNING id)
+            INSERT INTO allocations (project_id, household_id, program, fiscal_year, amount, work_type) SELECT p.id, @H, 'BPP', 2601, 20000, 'rebuild' FROM p
+            """, w => [w.H]),
+        ["a transfer's reversal undoes exactly its transfer"] = (Replica + " UPDATE transfers SET amount = -999.99 WHERE id = @Tr;"
+            + " UPDATE project_cash c SET received = (SELECT sum(amount) FROM transfers t WHERE t.project_id = c.project_id);" + ResyncDays, w => [w.Tr]),
         ["live allocations stay within their project"] = ("UPDATE allocations SET amount = 40000.01 WHERE id = @A", w => [w.P]),
         ["net payments stay within their allocation and never go below zero"] = ("UPDATE allocations SET amount = 2999.99 WHERE id = @A", w => [w.A]),
         ["net payments stay within the cash the project received (the homes' and the community works')"] =
-            (Replica + " UPDATE transfers SET amount = 2999.99 WHERE id = @T; UPDATE project_cash SET received = 2999.99 WHERE project_id = @P", w => [w.P]),
+            (Replica + " UPDATE transfers SET amount = 2999.99 WHERE id = @T; UPDATE project_cash SET received = 2999.99 WHERE project_id = @P;" + ResyncDays, w => [w.P]),
         ["a project's cash totals are the sums of its ledgers"] = (Replica + " UPDATE project_cash SET paid = paid + 0.01 WHERE project_id = @P", w => [w.P]),
         ["a reversal undoes exactly its payment, on the same allocation"] = (Replica + " UPDATE disbursements SET amount = -4999.99 WHERE id = @R;" + Resync, w => [w.R]),
         ["a payment's project is its allocation's project"] = (Replica + " UPDATE disbursements SET project_id = @P2 WHERE id = @D2;" + Resync, w => [w.D2]),
@@ -115,6 +134,9 @@ public sealed class InvariantTests(TestApp app) : IClassFixture<TestApp>
         var a = await Id("INSERT INTO allocations (project_id, household_id, program, fiscal_year, amount, work_type) VALUES (@p, @h, 'BPP', @year, 20000, 'repair')", new { p, h, year });
         var t = await Id("INSERT INTO transfers (project_id, amount, received_on, reference) VALUES (@p, 30000, '2022-01-01', 'CODI-1')", new { p });
         await Id("INSERT INTO transfers (project_id, amount, received_on, reference) VALUES (@p2, 5000, '2022-01-01', 'CODI-2')", new { p2 });
+        // A tranche typed wrong and reversed.
+        var t3 = await Id("INSERT INTO transfers (project_id, amount, received_on, reference) VALUES (@p, 1000, '2022-01-01', 'CODI-3')", new { p });
+        var tr = await Id("INSERT INTO transfers (project_id, amount, received_on, reference, kind, reverses_id, reason) VALUES (@p, -1000, '2022-01-04', 'CODI-3', 'reversal', @t3, 'ผิดจำนวน')", new { p, t3 });
         const string Pay = "INSERT INTO disbursements (allocation_id, project_id, amount, paid_on, payee, reverses_id, reason) VALUES (@a, @p, @amount, '2022-01-02', 'ร้านวัสดุ', @reverses, @reason)";
         var d = await Id(Pay, new { a, p, amount = 5000m, reverses = (long?)null, reason = (string?)null });
         var r = await Id(Pay, new { a, p, amount = -5000m, reverses = (long?)d, reason = "ผิดจำนวน" });
@@ -126,6 +148,6 @@ public sealed class InvariantTests(TestApp app) : IClassFixture<TestApp>
         var wk = await Id("INSERT INTO works (project_id, kind, name, amount) VALUES (@p, 'road', 'ถนน', 1000)", new { p });
         var l = await Id("INSERT INTO loans (project_id, amount, purpose, annual_rate_percent, months, first_due_on) VALUES (@p, 10000, 'housing', 4, 12, '2022-02-01')", new { p });
         await Id("INSERT INTO loan_drawdowns (loan_id, amount, paid_on, reference) VALUES (@l, 5000, '2022-01-10', 'CODI-LOAN')", new { l });
-        return new World(b, p, p2, h, h2, a, t, d, r, d2, m1, m2, ph, wk, l);
+        return new World(b, p, p2, h, h2, a, t, d, r, d2, m1, m2, ph, wk, l, tr);
     }
 }
