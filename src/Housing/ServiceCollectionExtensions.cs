@@ -35,6 +35,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Ledgers.LedgerService>();
         services.AddSingleton<Milestones.MilestoneService>();
         services.AddSingleton<Rules.ProgramYearService>();
+        services.AddSingleton<Rules.TrancheService>();
+        services.AddSingleton<Disbursements.ReceiptService>();
         Mankong.MankongSetup.AddMankong(services);
         return services;
     }
