@@ -30,7 +30,7 @@ public static class DemoData
     ];
 
     /// <summary>The steps, in order. A feature appends its own (budgets, households, payments, ...).</summary>
-    static readonly List<Func<IServiceProvider, ILogger, CancellationToken, Task>> Steps = [SeedUsersAsync, Budgets.BudgetDemo.SeedAsync, Disbursements.MoneyDemo.SeedAsync, Mankong.MankongDemo.SeedAsync];
+    static readonly List<Func<IServiceProvider, ILogger, CancellationToken, Task>> Steps = [SeedUsersAsync, Budgets.BudgetDemo.SeedAsync, Disbursements.MoneyDemo.SeedAsync, ProgramYearDemo.SeedAsync, Mankong.MankongDemo.SeedAsync];
 
     static async Task SeedUsersAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
     {
