@@ -37,6 +37,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Ledgers.LedgerService>();
         services.AddSingleton<Milestones.MilestoneService>();
         services.AddSingleton<Rules.ProgramYearService>();
+        services.AddSingleton<Rules.TrancheService>();
+        services.AddSingleton<Disbursements.ReceiptService>();
         Mankong.MankongSetup.AddMankong(services);
         Attention.AttentionSetup.AddAttention(services);
         return services;

@@ -13,12 +13,14 @@ public sealed class AllocateForm
 }
 
 /// <summary>A project: its households and allocations, what is left to allocate, and the form to allocate a home.</summary>
-public sealed class ProjectModel(BudgetService budgets, AllocationService allocations) : FormPage
+public sealed class ProjectModel(BudgetService budgets, AllocationService allocations, Housing.Rules.TrancheService tranches) : FormPage
 {
     public ProjectView Project { get; private set; } = null!;
     public IReadOnlyList<AllocationView> Allocations { get; private set; } = [];
     public IReadOnlyList<Candidate> Candidates { get; private set; } = [];
     public bool CanManage { get; private set; }
+    /// <summary>The program year's tranches against the project's progress; null when the year sets none.</summary>
+    public IReadOnlyList<Housing.Rules.TrancheState>? Tranches { get; private set; }
     public long? Made { get; private set; }
     public bool Registered { get; private set; }
     /// <summary>After a refusal of a home funded before: the earlier allocation, linked beside the message.</summary>
@@ -48,6 +50,7 @@ public sealed class ProjectModel(BudgetService budgets, AllocationService alloca
         var caller = User.ToCaller();
         Project = await budgets.GetProjectAsync(caller, id, ct);
         Allocations = await allocations.ListAsync(caller, id, ct);
+        Tranches = await tranches.ListAsync(caller, id, ct);
         CanManage = caller.CanManage(Project.SubdistrictCode);
         if (CanManage) Candidates = await allocations.CandidatesAsync(caller, id, ct);
     }

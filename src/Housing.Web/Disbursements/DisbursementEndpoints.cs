@@ -13,6 +13,8 @@ public static class DisbursementEndpoints
         api.MapGet("/allocations/{id:long}/disbursements", async (long id, HttpContext http, DisbursementService payments, CancellationToken ct)
             => TypedResults.Ok(await payments.ListAsync(http.User.ToCaller(), id, ct)));
         api.MapPost("/disbursements/{id:long}/reverse", ReverseAsync);
+        // Multipart from scripts holding a bearer token; the payment page posts through its own handler, which checks antiforgery.
+        api.MapPost("/disbursements/{id:long}/receipt", ReceiptAsync).DisableAntiforgery();
     }
 
     /// <summary>201 for a new payment; 200 with the first answer when the Idempotency-Key was seen before.</summary>
@@ -21,6 +23,13 @@ public static class DisbursementEndpoints
     {
         var (row, replayed) = await payments.RecordAsync(http.User.ToCaller(), id, body, idempotencyKey, ct);
         return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/allocations/{id}/disbursements", row);
+    }
+
+    /// <summary>Form field <c>file</c>: the photo of the receipt. The same picture again is a 200 with the first answer.</summary>
+    static async Task<Results<Created<ReceiptView>, Ok<ReceiptView>>> ReceiptAsync(long id, IFormFile? file, HttpContext http, ReceiptService receipts, CancellationToken ct)
+    {
+        var (row, replayed) = await receipts.AddAsync(http.User.ToCaller(), id, await Milestones.MilestoneEndpoints.BytesAsync(file, ct), ct);
+        return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/disbursements/{id}/receipt", row);
     }
 
     static async Task<Created<DisbursementView>> ReverseAsync(long id, ReverseDisbursement body, HttpContext http, DisbursementService payments, CancellationToken ct)

@@ -19,12 +19,16 @@ public sealed class PaymentForm
 }
 
 /// <summary>Record a payment for one home, and see (and reverse) its payments.</summary>
-public sealed class RecordModel(DisbursementService payments, LedgerService ledgers) : FormPage
+public sealed class RecordModel(DisbursementService payments, LedgerService ledgers, ReceiptService receipts) : FormPage
 {
     public ProjectMoney Project { get; private set; } = null!;
     public AllocationMoney Home { get; private set; } = null!;
     public IReadOnlyList<DisbursementView> Payments { get; private set; } = [];
     public bool CanRecordMoney { get; private set; }
+    /// <summary>What the program year's payment gates allow now (null: no gates), and what the home was paid.</summary>
+    public (Housing.Rules.Allowance? Allow, decimal Paid) Gate { get; private set; }
+    /// <summary>The photo of the receipt, taken with the phone's camera; stored with the payment once it is saved.</summary>
+    [BindProperty] public IFormFile? Receipt { get; set; }
     public long? Saved { get; private set; }
     public long? ReversingId { get; private set; }
     [BindProperty] public PaymentForm Input { get; set; } = new();
@@ -43,7 +47,19 @@ public sealed class RecordModel(DisbursementService payments, LedgerService ledg
         var caller = User.ToCaller();
         var cmd = new RecordDisbursement(Input.Amount, MoneyText.ParseIso(Input.PaidOn), Input.Payee, Input.ReceiptNo, Input.PayeeType, Input.Method, Input.Note);
         Saved<DisbursementView>? saved = null;
-        if (await TryAsync(async () => saved = await payments.RecordAsync(caller, allocationId, cmd, Input.IdempotencyKey, ct)))
+        var receipt = await Web.Milestones.MilestoneEndpoints.BytesAsync(Receipt, ct);
+        // A wrong file is said before anything is written, so the payment and its receipt are saved together or not at all
+        // (a retry with the same key finds the payment and adds the receipt).
+        if (receipt.Length > 0 && (receipt.Length > Housing.Milestones.MilestoneService.MaxPhotoBytes || Housing.Milestones.ImageCheck.Read(receipt) is null))
+        {
+            Errors["receipt"] = Lang.T("รูปใบเสร็จต้องเป็น JPEG หรือ PNG ไม่เกิน 5 MB", "The receipt photo must be a JPEG or PNG of at most 5 MB.");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+        else if (await TryAsync(async () =>
+            {
+                saved = await payments.RecordAsync(caller, allocationId, cmd, Input.IdempotencyKey, ct);
+                if (receipt.Length > 0) await receipts.AddAsync(caller, saved.Value.Id, receipt, ct);
+            }))
             return Redirect($"/Disbursements/Record/{allocationId}?saved={saved!.Value.Id}");
         await LoadAsync(allocationId, ct); // the same key stays in the form: nothing was written under it
         return Page();
@@ -65,5 +81,6 @@ public sealed class RecordModel(DisbursementService payments, LedgerService ledg
         (Project, Home) = await ledgers.HomeAsync(caller, allocationId, ct);
         Payments = await payments.ListAsync(caller, allocationId, ct);
         CanRecordMoney = caller.CanRecordMoney(Project.SubdistrictCode);
+        Gate = await payments.GateAsync(caller, allocationId, ct);
     }
 }

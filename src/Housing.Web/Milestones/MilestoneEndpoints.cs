@@ -13,6 +13,7 @@ public static class MilestoneEndpoints
             => TypedResults.Ok(await milestones.ListAsync(http.User.ToCaller(), id, ct)));
         // Multipart from scripts holding a bearer token; the page posts through its own handler, which checks antiforgery.
         api.MapPost("/milestones/{id:long}/photos", AddPhotoAsync).DisableAntiforgery();
+        api.MapPost("/milestones/{id:long}/withdraw", WithdrawAsync);
         api.MapGet("/photos/{id:long}", (long id, HttpContext http, MilestoneService m, CancellationToken ct) => PhotoAsync(id, false, http, m, ct));
         api.MapGet("/photos/{id:long}/thumbnail", (long id, HttpContext http, MilestoneService m, CancellationToken ct) => PhotoAsync(id, true, http, m, ct));
     }
@@ -22,6 +23,12 @@ public static class MilestoneEndpoints
     {
         var (row, replayed) = await milestones.RecordAsync(http.User.ToCaller(), id, body, ct);
         return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/allocations/{id}/milestones", row);
+    }
+
+    static async Task<Created<MilestoneView>> WithdrawAsync(long id, WithdrawMilestone body, HttpContext http, MilestoneService milestones, CancellationToken ct)
+    {
+        var row = await milestones.WithdrawAsync(http.User.ToCaller(), id, body, ct);
+        return TypedResults.Created($"/api/v1/allocations/{row.AllocationId}/milestones", row);
     }
 
     /// <summary>Form fields: <c>file</c> (the photo) and optionally <c>thumbnail</c> (a small JPEG or PNG made on the phone).</summary>

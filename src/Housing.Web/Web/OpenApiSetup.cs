@@ -75,6 +75,8 @@ public static class OpenApiSetup
         ["POST /api/v1/allocations/{id}/milestones"] = "Record the next construction stage of a home",
         ["GET /api/v1/allocations/{id}/milestones"] = "List a home's stages",
         ["POST /api/v1/milestones/{id}/photos"] = "Add a photo to a stage (multipart)",
+        ["POST /api/v1/milestones/{id}/withdraw"] = "Withdraw a home's latest stage saved by mistake, with a reason",
+        ["POST /api/v1/disbursements/{id}/receipt"] = "Attach the photo of a payment's receipt (multipart)",
         ["GET /api/v1/photos/{id}"] = "A stage's photo",
         ["GET /api/v1/photos/{id}/thumbnail"] = "A stage's photo, small",
         ["GET /api/v1/rollups"] = "Spend versus target at one level",

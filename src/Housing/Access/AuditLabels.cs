@@ -59,6 +59,8 @@ public static partial class AuditLabels
         ["transfer.refund"] = new("คืนเงินให้ พอช.", "Return money to CODI"),
         ["allocation.override"] = new("สนับสนุนบ้านที่เคยได้รับแล้วซ้ำ (มีเหตุผล)", "Fund a home funded before (with a reason)"),
         ["program_year.set"] = new("กำหนดหลักเกณฑ์ของปีงบประมาณ", "Set a program year's rules"),
+        ["milestone.withdraw"] = new("ถอนขั้นตอนความคืบหน้าที่บันทึกผิด", "Withdraw a stage saved by mistake"),
+        ["disbursement.receipt"] = new("แนบรูปใบเสร็จของการจ่ายเงิน", "Attach a receipt photo to a payment"),
     };
 
     /// <summary>What an entry is about (the audit log's entity), and the prefixes of the actions that group the
@@ -83,6 +85,7 @@ public static partial class AuditLabels
         ["work_payment"] = new("การจ่ายเงินค่างานสาธารณูปโภค", "Payment for a community work"),
         ["work_photo"] = new("รูปถ่ายงานสาธารณูปโภค", "Community work's photo"),
         ["program_year"] = new("หลักเกณฑ์ปีงบประมาณ", "Program year's rules"),
+        ["disbursement_receipt"] = new("รูปใบเสร็จ", "Receipt photo"),
     };
 
     static readonly Dictionary<string, Msg> Fields = new()
@@ -116,6 +119,8 @@ public static partial class AuditLabels
         ["month"] = new("เดือน", "Month"),
         ["kind"] = new("ชนิดรายการ", "Kind"), ["capPerHome"] = new("เพดานต่อหลัง", "Cap per home"), ["tranches"] = new("งวดเงิน", "Tranches"),
         ["paymentGates"] = new("เงื่อนไขการจ่าย", "Payment gates"), ["overrideReason"] = new("เหตุผลที่สนับสนุนซ้ำ", "Reason for funding again"),
+        ["withdrawnAt"] = new("ถอนเมื่อ", "Withdrawn at"), ["withdrawReason"] = new("เหตุผลที่ถอน", "Reason for withdrawing"),
+        ["disbursementId"] = new("รหัสรายการจ่าย", "Payment id"),
         ["existingAllocationId"] = new("การจัดสรรครั้งก่อน", "Earlier allocation"), ["allocationsCancelled"] = new("งบรายครัวเรือนที่ยกเลิกด้วย", "Home budgets cancelled with it"),
     };
 

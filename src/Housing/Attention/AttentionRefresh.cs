@@ -28,8 +28,8 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     /// <summary>
     /// The flags of the projects that <c>{projects}</c> selects (alias <c>p</c>), as of @today. One statement for every
     /// kind. Home flags read each live allocation's milestones once: their top stage, last date, and when completed.
-    /// A stage counts from its date, whatever day it was typed in. Withdrawn milestones (when the evidence issue lands)
-    /// must be left out in <c>m</c>: the last standing stage is what counts. For every project (<paramref name="projects"/> null) the
+    /// A stage counts from its date, whatever day it was typed in. Withdrawn milestones are left out in <c>m</c>:
+    /// the last standing stage is what counts. For every project (<paramref name="projects"/> null) the
     /// milestones and payments are aggregated whole (hash aggregates); for some, only theirs are looked up by index.
     /// </summary>
     public static string FlagsSql(string? projects) => $"""
@@ -48,7 +48,7 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
                    min(m.reached_on) FILTER (WHERE m.stage_order >= 6) AS completed_on,
                    bool_or(CASE WHEN m.stage_order >= 6 THEN EXISTS (SELECT FROM milestone_photos ph WHERE ph.milestone_id = m.id) END) AS photo
             FROM milestones m
-            {(projects is null ? "" : "WHERE m.allocation_id IN (SELECT id FROM a)")}
+            WHERE m.withdrawn_at IS NULL {(projects is null ? "" : "AND m.allocation_id IN (SELECT id FROM a)")}
             GROUP BY m.allocation_id
         ),
         homes AS (

@@ -30,8 +30,9 @@ public static class DemoData
     ];
 
     /// <summary>The steps, in order. A feature appends its own (budgets, households, payments, ...).</summary>
+    // The program years (caps, tranches, gates) come last: they are rules adopted after the rounds below were allocated and paid.
     static readonly List<Func<IServiceProvider, ILogger, CancellationToken, Task>> Steps = [SeedUsersAsync, Budgets.BudgetDemo.SeedAsync, Disbursements.MoneyDemo.SeedAsync, Mankong.MankongDemo.SeedAsync,
-        Rules.RulesDemo.SeedAsync];
+        Rules.RulesDemo.SeedAsync, ProgramYearDemo.SeedAsync];
 
     static async Task SeedUsersAsync(IServiceProvider services, ILogger logger, CancellationToken ct)
     {

@@ -31,7 +31,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
     const string Columns = "id, allocation_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, note, reverses_id, reason, created_at";
 
     sealed record Locked(long AllocationId, long ProjectId, int FiscalYear, decimal Amount, bool Cancelled, string HeadName,
-        decimal Paid, decimal Cash, long? SeenId, string? SeenHash)
+        decimal Paid, decimal Cash, long? SeenId, string? SeenHash, string? Gates, string? Stages)
     {
         /// <summary>The cash book's lowest end-of-day balance from the payment's date on (read only for a payment).</summary>
         public Ledgers.CashDays.Lowest? Lowest { get; set; }
@@ -78,6 +78,10 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         if (amount > remaining)
             throw new Conflict($"เกินงบของครัวเรือน: จ่ายได้อีก {Thai.Baht(remaining, Thai.ThaiCulture)}",
                 $"Over the allocation: {Thai.Baht(remaining, Thai.EnglishCulture)} is left to pay.") { Extensions = { ["remaining"] = remaining } };
+        // The program year's gates and the home's standing stages came with the locks (no extra round trip). A stage
+        // withdrawn concurrently cannot slip in: the withdrawal takes the project lock too.
+        if (Rules.Gates.Allow(Rules.Gates.Parse(a.Gates), a.Amount, Rules.StandingStages.Parse(a.Stages)) is { } allow && a.Paid + amount > allow.Payable)
+            throw Rules.Gates.Refusal(allow, a.Paid);
         if (amount > a.Cash)
             throw new Conflict($"เงินสดของโครงการไม่พอ: คงเหลือ {Thai.Baht(a.Cash, Thai.ThaiCulture)}",
                 $"Not enough cash received for the project: {Thai.Baht(a.Cash, Thai.EnglishCulture)} is on hand.") { Extensions = { ["cash"] = a.Cash } };
@@ -150,6 +154,21 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         return (await conn.QueryAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE allocation_id = @allocationId ORDER BY id", new { allocationId })).ToList();
     }
 
+    /// <summary>What the payment gates allow this home now (for the payment form); null when its program year has no gates.</summary>
+    public async Task<(Rules.Allowance? Allow, decimal Paid)> GateAsync(Caller caller, long allocationId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var place = await Areas.OfAllocationAsync(conn, allocationId, ct: ct) ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
+        caller.EnsureCanRead(place.SubdistrictCode, () => Allocations.AllocationService.AllocationNotFound(allocationId));
+        var r = await conn.QuerySingleAsync<(decimal Amount, decimal Paid, string? Gates, string? Stages)>(new CommandDefinition($"""
+            SELECT a.amount, (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id),
+                   (SELECT y.payment_gates::text FROM program_years y WHERE y.program = a.program AND y.fiscal_year = a.fiscal_year),
+                   {Rules.StandingStages.Sql("a.id")}
+            FROM allocations a WHERE a.id = @allocationId
+            """, new { allocationId }, cancellationToken: ct));
+        return (Rules.Gates.Allow(Rules.Gates.Parse(r.Gates), r.Amount, Rules.StandingStages.Parse(r.Stages)), r.Paid);
+    }
+
     /// <summary>Locks the project row, then the allocation row (always this order), and reads what the limits need (the
     /// allocation's payments, the project's cash totals) and the payment already made with this idempotency key, if any. The two statements go in one round trip, and run one
     /// after the other, each with its own snapshot: what the second reads, after the first got the project lock, includes
@@ -173,7 +192,9 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
                    (SELECT h.head_name FROM households h WHERE h.id = a.household_id) AS head_name,
                    (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
                    coalesce((SELECT c.received - c.paid FROM project_cash c WHERE c.project_id = a.project_id), 0) AS cash,
-                   s.id AS seen_id, s.request_hash AS seen_hash
+                   s.id AS seen_id, s.request_hash AS seen_hash,
+                   (SELECT y.payment_gates::text FROM program_years y WHERE y.program = a.program AND y.fiscal_year = a.fiscal_year) AS gates,
+                   {Rules.StandingStages.Sql("a.id")} AS stages
             FROM allocations a
             LEFT JOIN disbursements s ON s.project_id = a.project_id AND s.idempotency_key = @key
             WHERE a.id = @allocationId AND {Areas.WritableProject("a.project_id")}

@@ -218,7 +218,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
             JOIN districts d ON d.code = s.district_code
             JOIN provinces pv ON pv.code = d.province_code
             LEFT JOIN (SELECT allocation_id, sum(amount) AS disbursed FROM disbursements GROUP BY allocation_id) x ON x.allocation_id = a.id
-            LEFT JOIN (SELECT allocation_id, max(stage_order) AS stage_order, max(reached_on) AS reached_on FROM milestones GROUP BY allocation_id) m
+            LEFT JOIN (SELECT allocation_id, max(stage_order) AS stage_order, max(reached_on) AS reached_on FROM milestones WHERE withdrawn_at IS NULL GROUP BY allocation_id) m
                    ON m.allocation_id = a.id
             {HouseholdWhere}
             ORDER BY a.id

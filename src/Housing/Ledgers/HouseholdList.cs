@@ -22,8 +22,8 @@ public static class HouseholdList
                pv.name_th AS province, a.work_type, a.amount,
                (SELECT coalesce(sum(x.amount), 0) FROM disbursements x WHERE x.allocation_id = a.id) AS paid,
                a.cancelled_at IS NOT NULL AS cancelled,
-               (SELECT max(m.stage_order) FROM milestones m WHERE m.allocation_id = a.id) AS stage_order,
-               (SELECT count(*)::int FROM milestone_photos ph JOIN milestones m ON m.id = ph.milestone_id WHERE m.allocation_id = a.id) AS photos
+               (SELECT max(m.stage_order) FROM milestones m WHERE m.allocation_id = a.id AND m.withdrawn_at IS NULL) AS stage_order,
+               (SELECT count(*)::int FROM milestone_photos ph JOIN milestones m ON m.id = ph.milestone_id WHERE m.allocation_id = a.id AND m.withdrawn_at IS NULL) AS photos
         FROM allocations a
         JOIN households h ON h.id = a.household_id
         JOIN subdistricts s ON s.code = h.subdistrict_code

@@ -65,7 +65,7 @@ public sealed class LedgerService(NpgsqlDataSource db)
         SELECT a.id, a.household_id, h.head_name, h.house_no, h.village_no, a.work_type, a.amount,
                (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
                a.cancelled_at IS NOT NULL AS cancelled,
-               (SELECT m.stage FROM milestones m WHERE m.allocation_id = a.id ORDER BY m.stage_order DESC LIMIT 1) AS last_stage
+               (SELECT m.stage FROM milestones m WHERE m.allocation_id = a.id AND m.withdrawn_at IS NULL ORDER BY m.stage_order DESC LIMIT 1) AS last_stage
         FROM allocations a JOIN households h ON h.id = a.household_id
         """;
 

@@ -10,7 +10,9 @@ public sealed record RecordMilestone(string? Stage, DateOnly? ReachedOn, string?
 
 public sealed record PhotoView(long Id, long MilestoneId, string ContentType, int SizeBytes, string Sha256, bool HasThumbnail, DateTime CreatedAt);
 
-public sealed record MilestoneView(long Id, long AllocationId, string Stage, short StageOrder, DateOnly ReachedOn, string? Note, DateTime CreatedAt)
+/// <summary>A stage of a home; <see cref="WithdrawnAt"/> and <see cref="WithdrawReason"/> are null while it stands.</summary>
+public sealed record MilestoneView(long Id, long AllocationId, string Stage, short StageOrder, DateOnly ReachedOn, string? Note, DateTime CreatedAt,
+    DateTime? WithdrawnAt, string? WithdrawReason)
 {
     public IReadOnlyList<PhotoView> Photos { get; init; } = [];
 }
@@ -19,7 +21,7 @@ public sealed record Photo(string ContentType, byte[] Content);
 
 /// <summary>Construction progress per home, stage by stage in the fixed order, with up to 5 photos each.
 /// Photos are stored in the database (bytea) so that a database backup holds the evidence too.</summary>
-public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
+public sealed partial class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
 {
     public sealed record Stage(string Code, short Order, string NameTh, string NameEn);
 
@@ -39,7 +41,7 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
     public const int MaxThumbnailBytes = 256 * 1024;
     public const int MaxThumbnailSide = 640;
 
-    const string Columns = "id, allocation_id, stage, stage_order, reached_on, note, created_at";
+    const string Columns = "id, allocation_id, stage, stage_order, reached_on, note, created_at, withdrawn_at, withdraw_reason";
     const string PhotoColumns = "id, milestone_id, content_type, size_bytes, sha256, thumbnail IS NOT NULL AS has_thumbnail, created_at";
 
     public async Task<Saved<MilestoneView>> RecordAsync(Caller caller, long allocationId, RecordMilestone cmd, CancellationToken ct = default)
@@ -64,7 +66,7 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
                 () => Allocations.AllocationService.AllocationNotFound(allocationId));
 
         var last = await conn.QuerySingleOrDefaultAsync<MilestoneView>(
-            $"SELECT {Columns} FROM milestones WHERE allocation_id = @allocationId ORDER BY stage_order DESC LIMIT 1", new { allocationId }, tx);
+            $"SELECT {Columns} FROM milestones WHERE allocation_id = @allocationId AND withdrawn_at IS NULL ORDER BY stage_order DESC LIMIT 1", new { allocationId }, tx);
         if (last is not null && last.Stage == stage!.Code && last.ReachedOn == cmd.ReachedOn && last.Note == note)
             return new Saved<MilestoneView>(last, true); // the same save again (a double tap): answer the first
         if (a.Cancelled) throw new Conflict("การจัดสรรนี้ถูกยกเลิกแล้ว", "This allocation is cancelled.");
@@ -94,7 +96,7 @@ public sealed class MilestoneService(NpgsqlDataSource db, TimeProvider clock)
         await using var conn = await db.OpenConnectionAsync(ct);
         var place = await Areas.OfAllocationAsync(conn, allocationId, ct: ct) ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
         caller.EnsureCanRead(place.SubdistrictCode, () => Allocations.AllocationService.AllocationNotFound(allocationId));
-        var milestones = await conn.QueryAsync<MilestoneView>($"SELECT {Columns} FROM milestones WHERE allocation_id = @allocationId ORDER BY stage_order", new { allocationId });
+        var milestones = await conn.QueryAsync<MilestoneView>($"SELECT {Columns} FROM milestones WHERE allocation_id = @allocationId ORDER BY stage_order, id", new { allocationId });
         var photos = (await conn.QueryAsync<PhotoView>($"""
             SELECT {PhotoColumns} FROM milestone_photos
             WHERE milestone_id IN (SELECT id FROM milestones WHERE allocation_id = @allocationId) ORDER BY id

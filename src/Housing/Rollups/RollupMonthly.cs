@@ -45,7 +45,7 @@ public sealed partial class RollupService
                 UNION ALL SELECT w.paid_on, 0, w.amount, 0 FROM work_payments w WHERE w.project_id IN (SELECT id FROM p)
                 -- A home counts once, in the month it first reached "completed" or later (as the rollups count it).
                 UNION ALL SELECT min(m.reached_on), 0, 0, 1 FROM milestones m JOIN allocations a ON a.id = m.allocation_id
-                          WHERE a.project_id IN (SELECT id FROM p) AND a.cancelled_at IS NULL AND m.stage_order >= 6 GROUP BY a.id
+                          WHERE a.project_id IN (SELECT id FROM p) AND a.cancelled_at IS NULL AND m.stage_order >= 6 AND m.withdrawn_at IS NULL GROUP BY a.id
             ) e
             GROUP BY 1 ORDER BY 1
             """, new { year, prog, project, area, provinces = caller.ReadableProvinces, subdistricts = subdistrictLevel ? caller.ReadableSubdistricts : null },

@@ -51,7 +51,7 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
         JOIN budgets b ON b.id = p.budget_id
         LEFT JOIN (SELECT a.project_id, count(*) AS households, sum(a.amount) AS amount, count(c.allocation_id) AS completed
                    FROM allocations a
-                   LEFT JOIN (SELECT DISTINCT allocation_id FROM milestones WHERE stage_order >= 6) c ON c.allocation_id = a.id
+                   LEFT JOIN (SELECT DISTINCT allocation_id FROM milestones WHERE stage_order >= 6 AND withdrawn_at IS NULL) c ON c.allocation_id = a.id
                    WHERE a.cancelled_at IS NULL
                    GROUP BY a.project_id) a ON a.project_id = p.id
         LEFT JOIN project_cash d ON d.project_id = p.id
@@ -64,7 +64,7 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
         FROM projects p
         JOIN budgets b ON b.id = p.budget_id
         CROSS JOIN LATERAL (SELECT count(*) AS households, coalesce(sum(a.amount), 0) AS amount,
-                   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM milestones m WHERE m.allocation_id = a.id AND m.stage_order >= 6)) AS completed
+                   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM milestones m WHERE m.allocation_id = a.id AND m.stage_order >= 6 AND m.withdrawn_at IS NULL)) AS completed
                    FROM allocations a WHERE a.project_id = p.id AND a.cancelled_at IS NULL) a
         LEFT JOIN project_cash d ON d.project_id = p.id
         WHERE p.subdistrict_code = ANY(@subdistricts::text[])

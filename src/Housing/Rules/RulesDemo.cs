@@ -11,10 +11,10 @@ using Npgsql;
 namespace Housing.Rules;
 
 /// <summary>
-/// The demo's rules and corrections, after the money: the programs' caps per home (DOMAIN.md's figures, as data an Admin
-/// could have set: they are not in the code), a household corrected, a tranche typed wrong and reversed, money returned
+/// The demo's corrections, after the money: a household corrected, a tranche typed wrong and reversed, money returned
 /// to CODI at the end of Saraburi's 2561 round, and a Phrae home funded in 2565 funded again in 2569 after a flood.
-/// Through the services, so every rule holds; the caps come last so the rounds allocated before them stand.
+/// Through the services, so every rule holds. The caps per home (DOMAIN.md's figures) come after, as data
+/// (<see cref="Demo.ProgramYearDemo"/>, program-years.json), so the rounds allocated before them stand.
 /// </summary>
 public static class RulesDemo
 {
@@ -63,14 +63,7 @@ public static class RulesDemo
         await services.GetRequiredService<AllocationService>().CreateAsync(phrae, again.ProjectId,
             new Allocate(again.HouseholdId, 40_000m, "rebuild", "บ้านพังจากน้ำท่วมเดือนสิงหาคม 2568 ต้องสร้างใหม่ทั้งหลัง"), ct);
 
-        // The caps per home, as an Admin sets them each year.
-        var years = services.GetRequiredService<ProgramYearService>();
-        foreach (var year in Enumerable.Range(2560, 11))
-        {
-            await years.SetAsync(admin, Programs.BaanPorPiang, year, new SetProgramYear(year == 2560 ? 18_000m : year <= 2567 ? 20_000m : 40_000m, null, null), ct);
-            await years.SetAsync(admin, Programs.BaanMankong, year, new SetProgramYear(89_800m, null, null), ct);
-        }
-        logger.LogInformation("Demo corrections and rules: a household corrected, a transfer reversed, a refund, an override, caps for 2560–2570");
+        logger.LogInformation("Demo corrections: a household corrected, a transfer reversed, a refund, an override");
     }
 
     static DateOnly Min(DateOnly a, DateOnly b) => a < b ? a : b;

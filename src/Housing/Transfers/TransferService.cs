@@ -69,6 +69,8 @@ public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
         if (cmd.Amount > left)
             throw new Conflict($"เกินวงเงินโครงการ: รับโอนได้อีก {Thai.Baht(left, Thai.ThaiCulture)}",
                 $"Over the project's amount: {Thai.Baht(left, Thai.EnglishCulture)} is left to receive.") { Extensions = { ["remaining"] = left } };
+        // The program year's tranches, read after the project lock: a withdrawal of a stage takes that lock too.
+        await Rules.Tranches.EnsureUnlockedAsync(conn, tx, projectId, project.Amount, project.Received, cmd.Amount!.Value, ct);
         var row = await conn.QuerySingleAsync<TransferView>($"""
             INSERT INTO transfers (project_id, amount, received_on, reference, created_by)
             VALUES (@projectId, @Amount, @ReceivedOn, @reference, @ActorId)

@@ -45,4 +45,17 @@ public sealed class DemoDataTests(DemoApp app) : IClassFixture<DemoApp>
         Assert.Equal([("BMK", 2560, 89_800m), ("BMK", 2567, 89_800m), ("BMK", 2568, 89_800m), ("BPP", 2560, 18_000m), ("BPP", 2567, 20_000m), ("BPP", 2568, 40_000m)], caps);
         await Invariants.AssertHoldAsync(app.Db);
     }
+
+    [Fact]
+    public async Task A_Phrae_project_stands_part_way_through_its_tranches_two_received_and_the_third_waiting_for_photos()
+    {
+        var projectId = await app.Db.ScalarAsync<long>("""
+            SELECT min(p.id) FROM projects p JOIN budgets b ON b.id = p.budget_id WHERE b.program = 'BPP' AND b.fiscal_year = 2565
+            """);
+        var tranches = (await app.Get<Housing.Rules.TrancheService>().ListAsync(Housing.Access.Caller.System, projectId))!;
+
+        Assert.Equal(["received", "received", "waiting"], tranches.Select(t => t.Status));
+        Assert.Equal("งวดที่ 3 ต้องมีบ้านแล้วเสร็จพร้อมรูป 6 หลัง: ตอนนี้ 0 หลัง", tranches[2].Condition.Th);
+        Assert.Equal((25_080m, 0m), (tranches[2].Amount, tranches[2].Received));
+    }
 }

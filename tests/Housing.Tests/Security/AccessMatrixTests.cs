@@ -116,6 +116,9 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         ["GET /api/v1/allocations/{id:long}/milestones"] = new("read", w => $"/api/v1/allocations/{w.AllocationId}/milestones"),
         ["POST /api/v1/allocations/{id:long}/milestones"] = new("milestone", w => $"/api/v1/allocations/{w.AllocationId}/milestones", (_, _) => Json(new { stage = "approved", reachedOn = "2022-01-12", note = "ตรวจสอบสิทธิ์" })),
         ["POST /api/v1/milestones/{id:long}/photos"] = new("milestone", w => $"/api/v1/milestones/{w.MilestoneId}/photos", (_, _) => PhotoForm()),
+        // The first allowed caller withdraws the stage; the later ones find it withdrawn already (409).
+        ["POST /api/v1/milestones/{id:long}/withdraw"] = new("milestone", w => $"/api/v1/milestones/{w.MilestoneId}/withdraw", (_, _) => Json(new { reason = "ตรวจสอบสิทธิ์" })),
+        ["POST /api/v1/disbursements/{id:long}/receipt"] = new("money", w => $"/api/v1/disbursements/{w.DisbursementId}/receipt", (_, _) => PhotoForm()),
         ["GET /api/v1/photos/{id:long}"] = new("read", w => $"/api/v1/photos/{w.PhotoId}"),
         ["GET /api/v1/photos/{id:long}/thumbnail"] = new("read", w => $"/api/v1/photos/{w.PhotoId}/thumbnail"),
 

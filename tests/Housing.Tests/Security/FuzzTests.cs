@@ -134,7 +134,7 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
             if (random.Next(3) == 0) path += "?" + Query(random);
             using var request = new HttpRequestMessage(new HttpMethod(method), path);
             if (method is "POST" or "PUT" or "PATCH")
-                request.Content = real && pattern.EndsWith("/import", StringComparison.Ordinal) || pattern.EndsWith("/photos", StringComparison.Ordinal) && random.Next(2) == 0
+                request.Content = real && pattern.EndsWith("/import", StringComparison.Ordinal) || (pattern.EndsWith("/photos", StringComparison.Ordinal) || pattern.EndsWith("/receipt", StringComparison.Ordinal)) && random.Next(2) == 0
                     ? Upload(random) : Body(random, i);
             if (random.Next(4) == 0) request.Headers.TryAddWithoutValidation("Idempotency-Key", Pick(random, Strings));
             var client = clients[random.Next(clients.Length)];
