@@ -23,7 +23,7 @@ public sealed class HomeModel(GeographyService geography) : PageModel
         () => new("/Rollups", Lang.T("ผลการใช้จ่ายเทียบเป้าหมาย", "Spend versus target"),
             Lang.T("งบ จัดสรร เบิกจ่าย และบ้านที่สร้างเสร็จ จากทั้งประเทศถึงโครงการ พร้อมไฟล์ Excel", "Budget, allocated, paid and built, from the nation down to a project, with Excel workbooks"),
             [Role.Admin, Role.ProvincialStaff, Role.Treasurer, Role.Viewer]),
-        () => new("/Jobs", Lang.T("งานเบื้องหลัง", "Background jobs"), Lang.T("รอบคำนวณสรุปผล เวลาครั้งถัดไป และสั่งทำงานทันที", "Rollup runs, next fire times, run now"), [Role.Admin, Role.ProvincialStaff]),
+        () => new("/Jobs", Lang.T("งานเบื้องหลัง", "Background jobs"), Lang.T("รอบคำนวณสรุปผล เวลาครั้งถัดไป และสั่งทำงานทันที", "Rollup runs, next fire times, run now"), [Role.Admin]),
         () => new("/Ledgers", Lang.T("โครงการของฉัน: เงินและความคืบหน้า", "My projects: money and progress"),
             Lang.T("รับเงินโอน บันทึกการจ่าย สมุดเงินสด ความคืบหน้าพร้อมรูป", "Money received, payments, the cash book, progress with photos"),
             [Role.Treasurer, Role.Admin, Role.ProvincialStaff, Role.Viewer]),

@@ -33,7 +33,7 @@ public sealed class RecordModel(DisbursementService payments, LedgerService ledg
     public async Task OnGetAsync(long allocationId, long? saved, CancellationToken ct)
     {
         Saved = saved;
-        Input.PaidOn = MoneyText.Iso(Thai.Today());
+        Input.PaidOn = MoneyText.DateInput(Thai.Today());
         Input.IdempotencyKey = Guid.NewGuid().ToString("N");
         await LoadAsync(allocationId, ct);
     }
@@ -41,7 +41,7 @@ public sealed class RecordModel(DisbursementService payments, LedgerService ledg
     public async Task<IActionResult> OnPostAsync(long allocationId, CancellationToken ct)
     {
         var caller = User.ToCaller();
-        var cmd = new RecordDisbursement(Input.Amount, MoneyText.ParseIso(Input.PaidOn), Input.Payee, Input.ReceiptNo, Input.PayeeType, Input.Method, Input.Note);
+        var cmd = new RecordDisbursement(Input.Amount, MoneyText.ParseDate(Input.PaidOn), Input.Payee, Input.ReceiptNo, Input.PayeeType, Input.Method, Input.Note);
         Saved<DisbursementView>? saved = null;
         if (await TryAsync(async () => saved = await payments.RecordAsync(caller, allocationId, cmd, Input.IdempotencyKey, ct)))
             return Redirect($"/Disbursements/Record/{allocationId}?saved={saved!.Value.Id}");
@@ -54,7 +54,7 @@ public sealed class RecordModel(DisbursementService payments, LedgerService ledg
         if (await TryAsync(() => payments.ReverseAsync(User.ToCaller(), id, new ReverseDisbursement(Reason), ct)))
             return Redirect($"/Disbursements/Record/{allocationId}");
         ReversingId = id;
-        Input = new PaymentForm { PaidOn = MoneyText.Iso(Thai.Today()), IdempotencyKey = Guid.NewGuid().ToString("N") };
+        Input = new PaymentForm { PaidOn = MoneyText.DateInput(Thai.Today()), IdempotencyKey = Guid.NewGuid().ToString("N") };
         await LoadAsync(allocationId, ct);
         return Page();
     }
