@@ -90,6 +90,11 @@
     });
   }
 
+  // A list that narrows the next (province → district → subdistrict) sends its form when picked; without a script the
+  // search button does the same.
+  for (const select of document.querySelectorAll('select[data-autosubmit]'))
+    select.addEventListener('change', () => select.form?.requestSubmit());
+
   // A page kept on the phone says so, and how old its figures are.
   if (body.dataset.source === 'cache') {
     const at = Number(body.dataset.renderedAt);

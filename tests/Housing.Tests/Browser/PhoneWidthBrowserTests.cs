@@ -77,3 +77,40 @@ public sealed class PhoneWidthBrowserTests(BrowserApp app) : IClassFixture<Brows
         await Expect(admin.Locator("nav.menu a")).ToHaveTextAsync(["งบประมาณ", "ทะเบียนครัวเรือน", "การเงินโครงการ", "สรุปผล", "พื้นที่", "งานเบื้องหลัง", "ผู้ใช้", "บันทึกการใช้งาน"]);
     }
 }
+
+public sealed class HomePageBrowserTests(BrowserApp app) : IClassFixture<BrowserApp>
+{
+    [Fact]
+    public async Task A_treasurers_home_page_shows_its_figures_and_what_to_do_next()
+    {
+        var waiting = await MoneySeed.HomeAsync(app.Db, subdistrict: "540102", projectAmount: 100_000m);
+        var paying = await MoneySeed.HomeAsync(app.Db, subdistrict: "540102", projectAmount: 200_000m);
+        await MoneySeed.TransferAsync(app.Db, paying.ProjectId, 60_000m);
+        var page = await app.SignedInPageAsync((await app.CreateUserAsync(Role.Treasurer, subdistricts: ["540102"])).Username);
+
+        await Expect(page.GetByTestId("home-cash")).ToHaveTextAsync("60,000.00 บาท");
+        var steps = page.GetByTestId("next-steps").Locator("li");
+        await Expect(steps).ToHaveCountAsync(2);
+        await Expect(steps.Nth(0)).ToContainTextAsync("บันทึกเงินโอนที่ได้รับ");
+        await Expect(steps.Nth(0).Locator("a")).ToHaveAttributeAsync("href", $"/Transfers/Record/{waiting.ProjectId}");
+        await Expect(steps.Nth(1)).ToContainTextAsync("เงินคงเหลือ 60,000.00 บาท");
+        await BrowserApp.ScreenshotAsync(page, "home-treasurer-360");
+    }
+}
+
+public sealed class HouseholdFilterBrowserTests(BrowserApp app) : IClassFixture<BrowserApp>
+{
+    [Fact]
+    public async Task Staff_filter_the_register_by_district_and_subdistrict_picked_by_name()
+    {
+        var home = await MoneySeed.HomeAsync(app.Db, subdistrict: "540102");
+        var page = await app.SignedInPageAsync((await app.CreateUserAsync(Role.ProvincialStaff, provinces: ["54"])).Username);
+        await page.GotoAsync("/Households");
+        await page.GetByTestId("filter-district").SelectOptionAsync("5401"); // เมืองแพร่, by name in the list
+        await page.GetByTestId("filter-subdistrict").SelectOptionAsync(new SelectOptionValue { Label = "นาจักร" });
+        await Expect(page.GetByTestId("total")).ToHaveTextAsync("พบ 1 ครัวเรือน");
+        await Expect(page.GetByTestId("households").Locator("tbody tr")).ToHaveCountAsync(1);
+        Assert.Equal(360, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+        _ = home;
+    }
+}
