@@ -175,6 +175,8 @@ public sealed class OfflineBrowserTests(BrowserApp app) : IClassFixture<BrowserA
         await page.FillAsync("input[name='Input.Amount']", "25,080.00"); // more than the home's 20,900
         await page.GetByTestId("save-payment").ClickAsync();
         await Expect(page.GetByTestId("outbox")).ToContainTextAsync("รอส่ง 1 รายการ");
+        // The save has finished its own first try: a refusal from here on arrives while the entry waits in the outbox.
+        await Expect(page.GetByTestId("queued")).ToBeVisibleAsync();
 
         proxy.Restore();
         await page.GetByTestId("outbox").Locator("[data-outbox-toggle]").ClickAsync();
@@ -213,6 +215,7 @@ public sealed class OfflineBrowserTests(BrowserApp app) : IClassFixture<BrowserA
             await page.FillAsync("input[name='Input.Amount']", amount);
             await page.GetByTestId("save-payment").ClickAsync();
             await Expect(page.GetByTestId("outbox")).ToContainTextAsync($"รอส่ง {Array.IndexOf(["100", "200", "300"], amount) + 1} รายการ");
+            await Expect(page.GetByTestId("save-payment")).Not.ToHaveAttributeAsync("aria-busy", "true");
         }
         await page.GetByTestId("outbox").Locator("[data-outbox-toggle]").ClickAsync();
         var cancel = page.GetByTestId("outbox-entry").Nth(1).GetByTestId("outbox-cancel");
