@@ -37,7 +37,7 @@ public sealed class RecordModel(DisbursementService payments, LedgerService ledg
     public async Task OnGetAsync(long allocationId, long? saved, CancellationToken ct)
     {
         Saved = saved;
-        Input.PaidOn = MoneyText.Iso(Thai.Today());
+        Input.PaidOn = MoneyText.DateInput(Thai.Today());
         Input.IdempotencyKey = Guid.NewGuid().ToString("N");
         await LoadAsync(allocationId, ct);
     }
@@ -45,7 +45,7 @@ public sealed class RecordModel(DisbursementService payments, LedgerService ledg
     public async Task<IActionResult> OnPostAsync(long allocationId, CancellationToken ct)
     {
         var caller = User.ToCaller();
-        var cmd = new RecordDisbursement(Input.Amount, MoneyText.ParseIso(Input.PaidOn), Input.Payee, Input.ReceiptNo, Input.PayeeType, Input.Method, Input.Note);
+        var cmd = new RecordDisbursement(Input.Amount, MoneyText.ParseDate(Input.PaidOn), Input.Payee, Input.ReceiptNo, Input.PayeeType, Input.Method, Input.Note);
         Saved<DisbursementView>? saved = null;
         var receipt = await Web.Milestones.MilestoneEndpoints.BytesAsync(Receipt, ct);
         // A wrong file is said before anything is written, so the payment and its receipt are saved together or not at all
@@ -70,7 +70,7 @@ public sealed class RecordModel(DisbursementService payments, LedgerService ledg
         if (await TryAsync(() => payments.ReverseAsync(User.ToCaller(), id, new ReverseDisbursement(Reason), ct)))
             return Redirect($"/Disbursements/Record/{allocationId}");
         ReversingId = id;
-        Input = new PaymentForm { PaidOn = MoneyText.Iso(Thai.Today()), IdempotencyKey = Guid.NewGuid().ToString("N") };
+        Input = new PaymentForm { PaidOn = MoneyText.DateInput(Thai.Today()), IdempotencyKey = Guid.NewGuid().ToString("N") };
         await LoadAsync(allocationId, ct);
         return Page();
     }

@@ -1,3 +1,4 @@
+using Housing.Geography;
 using Housing.Households;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -5,12 +6,18 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace Housing.Web.Households;
 
 /// <summary>The household register of the caller's area: search by name, citizen ID, house or village, in pages.</summary>
-public sealed class RegisterModel(HouseholdService households) : PageModel
+public sealed class RegisterModel(HouseholdService households, GeographyService geography) : PageModel
 {
     public const int PageSize = 50;
     [BindProperty(SupportsGet = true)] public string? Q { get; set; }
     [BindProperty(SupportsGet = true)] public string? SubdistrictCode { get; set; }
     [BindProperty(SupportsGet = true)] public int? VillageNo { get; set; }
+    /// <summary>Picked from lists, never typed: the province (when the caller has several), then its district, then the subdistrict.</summary>
+    [BindProperty(SupportsGet = true)] public string? Province { get; set; }
+    [BindProperty(SupportsGet = true)] public string? District { get; set; }
+    public IReadOnlyList<Province> Provinces { get; private set; } = [];
+    public IReadOnlyList<District> Districts { get; private set; } = [];
+    public IReadOnlyList<Subdistrict> Subdistricts { get; private set; } = [];
     [BindProperty(SupportsGet = true, Name = "p")] public int PageNumber { get; set; } = 1;
     public Paged<HouseholdView> Result { get; private set; } = new([], 1, PageSize, 0);
     public bool CanRegister { get; private set; }
@@ -37,6 +44,32 @@ public sealed class RegisterModel(HouseholdService households) : PageModel
     {
         var caller = User.ToCaller();
         CanRegister = caller.CanManageSomewhere;
+        await LoadListsAsync(caller, ct);
         Result = await households.SearchAsync(caller, SubdistrictCode, Q, VillageNo, PageNumber, PageSize, ct);
+    }
+
+    /// <summary>The area lists for what the form holds. A treasurer picks among its own subdistricts; others go province →
+    /// district → subdistrict within their provinces (all of them for an admin, or a viewer of everywhere).</summary>
+    async Task LoadListsAsync(Housing.Access.Caller caller, CancellationToken ct)
+    {
+        if (caller.Role == Housing.Access.Role.Treasurer)
+        {
+            var mine = new List<Subdistrict>();
+            foreach (var code in caller.SubdistrictCodes)
+                if (await geography.SubdistrictAsync(code, ct) is { } s) mine.Add(s);
+            Subdistricts = mine;
+            return;
+        }
+        var all = await geography.ProvincesAsync(ct);
+        Provinces = caller.ProvinceCodes.Count == 0 ? all : all.Where(p => caller.ProvinceCodes.Contains(p.Code)).ToList();
+        if (Provinces.Count == 1) Province = Provinces[0].Code;
+        // A subdistrict given by a link (?subdistrictCode=540101) opens its district and province.
+        if (SubdistrictCode is { Length: 6 } sc && District is null) District = sc[..4];
+        if (District is { Length: 4 } dc && Province is null) Province = dc[..2];
+        if (!Provinces.Any(p => p.Code == Province)) { Province = null; District = null; return; }
+        Districts = await geography.DistrictsAsync(Province!, ct);
+        if (!Districts.Any(d => d.Code == District)) { District = null; return; }
+        Subdistricts = await geography.SubdistrictsAsync(District!, ct);
+        if (SubdistrictCode is not null && !Subdistricts.Any(s => s.Code == SubdistrictCode)) SubdistrictCode = null;
     }
 }

@@ -37,7 +37,20 @@ public static class MoneyText
     /// <summary>yyyy-MM-dd in the Gregorian calendar whatever the page's culture (th-TH would write the Buddhist year).</summary>
     public static string Iso(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    /// <summary>A date input's value: always yyyy-MM-dd. Never parsed with th-TH, whose calendar is Buddhist.</summary>
-    public static DateOnly? ParseIso(string? s)
-        => DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : null;
+    /// <summary>A date input's value as people type it: day/month/Buddhist year ("2/12/2569"), which the form shows.</summary>
+    public static string DateInput(DateOnly d) => $"{d.Day}/{d.Month}/{d.Year + 543}";
+
+    /// <summary>A date input's value: d/M/BBBB in the Buddhist Era (also with . or -), or ISO yyyy-MM-dd (what the phone's script
+    /// sends). Never parsed with th-TH's calendar; a Gregorian year typed as d/M/yyyy is refused rather than guessed.</summary>
+    public static DateOnly? ParseDate(string? s)
+    {
+        s = s?.Trim();
+        if (DateOnly.TryParseExact(s, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var iso)) return iso;
+        var parts = s?.Split('/', '.', '-') ?? [];
+        if (parts.Length != 3 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var day)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var month)
+            || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var be) || be is < 2400 or > 2700) return null;
+        try { return new DateOnly(be - 543, month, day); }
+        catch (ArgumentOutOfRangeException) { return null; }
+    }
 }

@@ -19,14 +19,22 @@ public sealed class IndexModel(MilestoneService milestones, LedgerService ledger
 
     public async Task OnGetAsync(long allocationId, CancellationToken ct)
     {
-        ReachedOn = MoneyText.Iso(Thai.Today());
+        ReachedOn = MoneyText.DateInput(Thai.Today());
         await LoadAsync(allocationId, ct);
     }
 
-    public async Task<IActionResult> OnPostAsync(long allocationId, string? stage, CancellationToken ct)
+    /// <summary>The next stage, with a photo taken there if one was chosen (the phone's script sends the same through the API).</summary>
+    public async Task<IActionResult> OnPostAsync(long allocationId, string? stage, IFormFile? photo, CancellationToken ct)
     {
-        if (await TryAsync(() => milestones.RecordAsync(User.ToCaller(), allocationId, new RecordMilestone(stage, MoneyText.ParseIso(ReachedOn), Note), ct)))
-            return Redirect($"/Milestones/{allocationId}");
+        var caller = User.ToCaller();
+        Saved<MilestoneView>? saved = null;
+        if (await TryAsync(async () => saved = await milestones.RecordAsync(caller, allocationId, new RecordMilestone(stage, MoneyText.ParseDate(ReachedOn), Note), ct)))
+        {
+            var bytes = await MilestoneEndpoints.BytesAsync(photo, ct);
+            if (bytes.Length == 0 || await TryAsync(() => milestones.AddPhotoAsync(caller, saved!.Value.Id, bytes, null, ct)))
+                return Redirect($"/Milestones/{allocationId}");
+            PhotoFor = saved!.Value.Id;
+        }
         await LoadAsync(allocationId, ct);
         return Page();
     }

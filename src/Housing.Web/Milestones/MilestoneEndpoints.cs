@@ -1,5 +1,6 @@
 using Housing.Milestones;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Housing.Web.Milestones;
 
@@ -18,10 +19,12 @@ public static class MilestoneEndpoints
         api.MapGet("/photos/{id:long}/thumbnail", (long id, HttpContext http, MilestoneService m, CancellationToken ct) => PhotoAsync(id, true, http, m, ct));
     }
 
-    static async Task<Results<Created<MilestoneView>, Ok<MilestoneView>>> RecordAsync(long id, RecordMilestone body, HttpContext http,
-        MilestoneService milestones, CancellationToken ct)
+    /// <summary>201 for a new stage; 200 with the first answer when the Idempotency-Key was seen before (a phone's outbox
+    /// then sends the photos to /milestones/{id}/photos, where the same picture again is stored once).</summary>
+    static async Task<Results<Created<MilestoneView>, Ok<MilestoneView>>> RecordAsync(long id, RecordMilestone body,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, HttpContext http, MilestoneService milestones, CancellationToken ct)
     {
-        var (row, replayed) = await milestones.RecordAsync(http.User.ToCaller(), id, body, ct);
+        var (row, replayed) = await milestones.RecordAsync(http.User.ToCaller(), id, body, ct, idempotencyKey);
         return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/allocations/{id}/milestones", row);
     }
 

@@ -21,13 +21,13 @@ public sealed class RecordModel(TransferService transfers, LedgerService ledgers
     public async Task OnGetAsync(long projectId, CancellationToken ct)
     {
         Project = await ledgers.ProjectAsync(User.ToCaller(), projectId, ct);
-        Input.ReceivedOn = MoneyText.Iso(Thai.Today());
+        Input.ReceivedOn = MoneyText.DateInput(Thai.Today());
     }
 
     public async Task<IActionResult> OnPostAsync(long projectId, CancellationToken ct)
     {
         var caller = User.ToCaller();
-        if (await TryAsync(() => transfers.RecordAsync(caller, projectId, new RecordTransfer(Input.Amount, MoneyText.ParseIso(Input.ReceivedOn), Input.Reference), ct)))
+        if (await TryAsync(() => transfers.RecordAsync(caller, projectId, new RecordTransfer(Input.Amount, MoneyText.ParseDate(Input.ReceivedOn), Input.Reference), ct)))
             return Redirect($"/Ledgers/CashBook/{projectId}");
         Project = await ledgers.ProjectAsync(caller, projectId, ct);
         return Page();

@@ -1,5 +1,6 @@
 using Housing.Transfers;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Housing.Web.Transfers;
 
@@ -21,11 +22,12 @@ public static class TransferEndpoints
         });
     }
 
-    /// <summary>201 for a new tranche; 200 with the first answer when the same reference, amount and date come again.</summary>
-    static async Task<Results<Created<TransferView>, Ok<TransferView>>> RecordAsync(long id, RecordTransfer body, HttpContext http, TransferService transfers,
-        CancellationToken ct)
+    /// <summary>201 for a new tranche; 200 with the first answer when the same reference, amount and date come again, or the
+    /// same Idempotency-Key.</summary>
+    static async Task<Results<Created<TransferView>, Ok<TransferView>>> RecordAsync(long id, RecordTransfer body,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, HttpContext http, TransferService transfers, CancellationToken ct)
     {
-        var (row, replayed) = await transfers.RecordAsync(http.User.ToCaller(), id, body, ct);
+        var (row, replayed) = await transfers.RecordAsync(http.User.ToCaller(), id, body, ct, idempotencyKey);
         return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/projects/{id}/ledger", row);
     }
 }

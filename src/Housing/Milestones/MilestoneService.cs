@@ -44,14 +44,18 @@ public sealed partial class MilestoneService(NpgsqlDataSource db, TimeProvider c
     const string Columns = "id, allocation_id, stage, stage_order, reached_on, note, created_at, withdrawn_at, withdraw_reason";
     const string PhotoColumns = "id, milestone_id, content_type, size_bytes, sha256, thumbnail IS NOT NULL AS has_thumbnail, created_at";
 
-    public async Task<Saved<MilestoneView>> RecordAsync(Caller caller, long allocationId, RecordMilestone cmd, CancellationToken ct = default)
+    /// <summary>Records the next stage. With <paramref name="idempotencyKey"/> (a phone's outbox sends one), the same key again
+    /// answers the first milestone and writes nothing; the same key with another stage, date or note is a 409.</summary>
+    public async Task<Saved<MilestoneView>> RecordAsync(Caller caller, long allocationId, RecordMilestone cmd, CancellationToken ct = default, string? idempotencyKey = null)
     {
         var stage = Stages.FirstOrDefault(s => s.Code == cmd.Stage?.Trim());
         var v = new Validator().Check(stage is not null, "stage", "ขั้นตอนไม่ถูกต้อง", $"The stage must be one of {string.Join(", ", Stages.Select(s => s.Code))}.");
         v.PastDate(cmd.ReachedOn, "reachedOn", clock);
         v.Optional(cmd.Note, "note", "หมายเหตุ", "The note", 1000);
+        var key = Idempotency.Key(v, idempotencyKey);
         v.ThrowIfInvalid();
         var note = string.IsNullOrWhiteSpace(cmd.Note) ? null : cmd.Note.Trim();
+        var hash = key is null ? null : Idempotency.Hash(allocationId, stage!.Code, cmd.ReachedOn, note);
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -65,6 +69,13 @@ public sealed partial class MilestoneService(NpgsqlDataSource db, TimeProvider c
             throw Areas.Refusal(caller, (await Areas.OfAllocationAsync(conn, allocationId, tx, ct))?.SubdistrictCode,
                 () => Allocations.AllocationService.AllocationNotFound(allocationId));
 
+        // Looked up after the lock: a concurrent request with this key waited on it, and now finds the first one's row.
+        if (key is not null && await conn.QuerySingleOrDefaultAsync<(long Id, string? Hash)?>(
+                "SELECT id, request_hash FROM milestones WHERE allocation_id = @allocationId AND idempotency_key = @key", new { allocationId, key }, tx) is { } seen)
+        {
+            if (seen.Hash != hash) throw Idempotency.Reused(seen.Id, "milestoneId");
+            return new Saved<MilestoneView>(await conn.QuerySingleAsync<MilestoneView>($"SELECT {Columns} FROM milestones WHERE id = @Id", new { seen.Id }, tx), true);
+        }
         var last = await conn.QuerySingleOrDefaultAsync<MilestoneView>(
             $"SELECT {Columns} FROM milestones WHERE allocation_id = @allocationId AND withdrawn_at IS NULL ORDER BY stage_order DESC LIMIT 1", new { allocationId }, tx);
         if (last is not null && last.Stage == stage!.Code && last.ReachedOn == cmd.ReachedOn && last.Note == note)
@@ -81,10 +92,10 @@ public sealed partial class MilestoneService(NpgsqlDataSource db, TimeProvider c
                 $"The date must not be before the previous stage's ({Thai.Date(last.ReachedOn, Thai.EnglishCulture)}).");
 
         var row = await conn.QuerySingleAsync<MilestoneView>($"""
-            INSERT INTO milestones (allocation_id, stage, stage_order, reached_on, note, created_by)
-            VALUES (@allocationId, @Code, @Order, @ReachedOn, @note, @ActorId)
+            INSERT INTO milestones (allocation_id, stage, stage_order, reached_on, note, idempotency_key, request_hash, created_by)
+            VALUES (@allocationId, @Code, @Order, @ReachedOn, @note, @key, @hash, @ActorId)
             RETURNING {Columns}
-            """, new { allocationId, stage.Code, stage.Order, cmd.ReachedOn, note, caller.ActorId }, tx);
+            """, new { allocationId, stage.Code, stage.Order, cmd.ReachedOn, note, key, hash, caller.ActorId }, tx);
         await Audit.WriteAsync(conn, tx, caller, "milestone.record", "milestone", row.Id, null, row, ct);
         await tx.CommitAsync(ct);
         return new Saved<MilestoneView>(row, false);

@@ -42,18 +42,29 @@ public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
 
     /// <summary>Records a tranche. A CODI reference names one tranche, so the same reference again with the same amount
     /// and date is a repeat (a double tap): the first row is answered and nothing is written; with other figures it is a 409.
-    /// Refused past the project's amount, and before the project's fiscal year began.</summary>
-    public async Task<Saved<TransferView>> RecordAsync(Caller caller, long projectId, RecordTransfer cmd, CancellationToken ct = default)
+    /// Refused past the project's amount, and before the project's fiscal year began.
+    /// <para>With <paramref name="idempotencyKey"/> (a phone's outbox sends one), the same key again answers the first row; the same
+    /// key with other figures is a 409.</para></summary>
+    public async Task<Saved<TransferView>> RecordAsync(Caller caller, long projectId, RecordTransfer cmd, CancellationToken ct = default, string? idempotencyKey = null)
     {
         var v = new Validator().Money(cmd.Amount, "amount");
         v.PastDate(cmd.ReceivedOn, "receivedOn", clock);
         v.Required(cmd.Reference, "reference", "เลขที่อ้างอิง", "The reference", 100);
+        var key = Idempotency.Key(v, idempotencyKey);
         v.ThrowIfInvalid();
+        var hash = key is null ? null : Idempotency.Hash(projectId, cmd.Amount, cmd.ReceivedOn, cmd.Reference!.Trim());
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var project = await LockAsync(conn, tx, caller, projectId);
         var reference = cmd.Reference!.Trim();
+        // Looked up after the project lock: a concurrent request with this key waited on it, and now finds the first one's row.
+        if (key is not null && await conn.QuerySingleOrDefaultAsync<(long Id, string? Hash)?>(
+                "SELECT id, request_hash FROM transfers WHERE project_id = @projectId AND idempotency_key = @key", new { projectId, key }, tx) is { } keyed)
+        {
+            if (keyed.Hash != hash) throw Idempotency.Reused(keyed.Id, "transferId");
+            return new Saved<TransferView>(await conn.QuerySingleAsync<TransferView>($"SELECT {Columns} FROM transfers WHERE id = @Id", new { keyed.Id }, tx), true);
+        }
         var seen = await conn.QuerySingleOrDefaultAsync<TransferView>(
             $"SELECT {Columns} FROM transfers WHERE project_id = @projectId AND reference = @reference AND kind = 'transfer'", new { projectId, reference }, tx);
         if (seen is not null)
@@ -72,10 +83,10 @@ public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
         // The program year's tranches, read after the project lock: a withdrawal of a stage takes that lock too.
         await Rules.Tranches.EnsureUnlockedAsync(conn, tx, projectId, project.Amount, project.Received, cmd.Amount!.Value, ct);
         var row = await conn.QuerySingleAsync<TransferView>($"""
-            INSERT INTO transfers (project_id, amount, received_on, reference, created_by)
-            VALUES (@projectId, @Amount, @ReceivedOn, @reference, @ActorId)
+            INSERT INTO transfers (project_id, amount, received_on, reference, idempotency_key, request_hash, created_by)
+            VALUES (@projectId, @Amount, @ReceivedOn, @reference, @key, @hash, @ActorId)
             RETURNING {Columns}
-            """, new { projectId, cmd.Amount, cmd.ReceivedOn, reference, caller.ActorId }, tx);
+            """, new { projectId, cmd.Amount, cmd.ReceivedOn, reference, key, hash, caller.ActorId }, tx);
         await Audit.WriteAsync(conn, tx, caller, "transfer.record", "transfer", row.Id, null, row, ct);
         await tx.CommitAsync(ct);
         return new Saved<TransferView>(row, false);
