@@ -44,7 +44,7 @@ public sealed class LoanModel(LoanService loans, LoanPaymentService money, Ledge
 
     public async Task<IActionResult> OnPostRepayAsync(long loanId, CancellationToken ct)
     {
-        var cmd = new RecordLoanMoney(Repay.Amount, MoneyText.ParseIso(Repay.PaidOn), Repay.Reference);
+        var cmd = new RecordLoanMoney(Repay.Amount, MoneyText.ParseDate(Repay.PaidOn), Repay.Reference);
         if (await TryAsync(() => money.RepayAsync(User.ToCaller(), loanId, cmd, Repay.IdempotencyKey, ct)))
             return Redirect($"/Mankong/Loan/{loanId}?done=repaid");
         return await FailAsync("repay", loanId, ct);
@@ -52,7 +52,7 @@ public sealed class LoanModel(LoanService loans, LoanPaymentService money, Ledge
 
     public async Task<IActionResult> OnPostDrawAsync(long loanId, CancellationToken ct)
     {
-        if (await TryAsync(() => money.DrawAsync(User.ToCaller(), loanId, new RecordLoanMoney(Draw.Amount, MoneyText.ParseIso(Draw.PaidOn), Draw.Reference), ct)))
+        if (await TryAsync(() => money.DrawAsync(User.ToCaller(), loanId, new RecordLoanMoney(Draw.Amount, MoneyText.ParseDate(Draw.PaidOn), Draw.Reference), ct)))
             return Redirect($"/Mankong/Loan/{loanId}?done=drawn");
         return await FailAsync("draw", loanId, ct);
     }

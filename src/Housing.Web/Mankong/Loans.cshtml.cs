@@ -33,7 +33,7 @@ public sealed class LoansModel(LoanService loans, SavingsService savings, Ledger
     public async Task<IActionResult> OnPostAsync(long projectId, CancellationToken ct)
     {
         LoanView? made = null;
-        var cmd = new CreateLoan(Input.Amount, Input.Purpose, Input.AnnualRatePercent, Input.Months, MoneyText.ParseIso(Input.FirstDueOn));
+        var cmd = new CreateLoan(Input.Amount, Input.Purpose, Input.AnnualRatePercent, Input.Months, MoneyText.ParseDate(Input.FirstDueOn));
         if (await TryAsync(async () => made = await loans.CreateAsync(User.ToCaller(), projectId, cmd, ct)))
             return Redirect($"/Mankong/Loan/{made!.Id}?made=true");
         await LoadAsync(projectId, ct);

@@ -60,7 +60,7 @@ public sealed class WorksModel(WorkService works, WorkStageService stages, Ledge
 
     public async Task<IActionResult> OnPostPayAsync(long projectId, long workId, CancellationToken ct)
     {
-        var cmd = new RecordDisbursement(Pay.Amount, MoneyText.ParseIso(Pay.PaidOn), Pay.Payee, Pay.ReceiptNo, Pay.PayeeType, Pay.Method, null);
+        var cmd = new RecordDisbursement(Pay.Amount, MoneyText.ParseDate(Pay.PaidOn), Pay.Payee, Pay.ReceiptNo, Pay.PayeeType, Pay.Method, null);
         if (await TryAsync(() => works.PayAsync(User.ToCaller(), workId, cmd, Pay.IdempotencyKey, ct)))
             return Redirect($"/Mankong/Works/{projectId}?done=paid#w{workId}");
         return await FailAsync(projectId, $"pay{workId}", ct);
@@ -75,7 +75,7 @@ public sealed class WorksModel(WorkService works, WorkStageService stages, Ledge
 
     public async Task<IActionResult> OnPostStageAsync(long projectId, long workId, string? stage, CancellationToken ct)
     {
-        if (await TryAsync(() => stages.RecordAsync(User.ToCaller(), workId, new RecordWorkStage(stage, MoneyText.ParseIso(ReachedOn), Note), ct)))
+        if (await TryAsync(() => stages.RecordAsync(User.ToCaller(), workId, new RecordWorkStage(stage, MoneyText.ParseDate(ReachedOn), Note), ct)))
             return Redirect($"/Mankong/Works/{projectId}?done=stage#w{workId}");
         return await FailAsync(projectId, $"stage{workId}", ct);
     }

@@ -28,7 +28,7 @@ public sealed class RefundModel(TransferService transfers, LedgerService ledgers
     public async Task<IActionResult> OnPostAsync(long projectId, CancellationToken ct)
     {
         var caller = User.ToCaller();
-        if (await TryAsync(() => transfers.RefundAsync(caller, projectId, new RecordRefund(Input.Amount, MoneyText.ParseIso(Input.PaidOn), Input.Reference), ct)))
+        if (await TryAsync(() => transfers.RefundAsync(caller, projectId, new RecordRefund(Input.Amount, MoneyText.ParseDate(Input.PaidOn), Input.Reference), ct)))
             return Redirect($"/Ledgers/CashBook/{projectId}");
         Project = await ledgers.ProjectAsync(caller, projectId, ct);
         return Page();
