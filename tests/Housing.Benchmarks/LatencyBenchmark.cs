@@ -86,7 +86,7 @@ public static class LatencyBenchmark
                 await Task.Delay(20);
             }
             latencies.Add(committed.Elapsed.TotalMilliseconds);
-            await Task.Delay(Random.Shared.Next(0, 1_000)); // probes fall at random points of the refresh cycle
+            await Task.Delay(Random.Shared.Next(0, 5_000)); // probes fall at random points of the 5 s refresh cycle
         }
         await stop.CancelAsync();
         await Task.WhenAll(background);
