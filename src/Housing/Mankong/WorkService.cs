@@ -68,7 +68,7 @@ public sealed class WorkService(NpgsqlDataSource db, TimeProvider clock)
 
     sealed record WorkOf(long ProjectId, string SubdistrictCode);
 
-    sealed record Locked(decimal Amount, decimal Paid, decimal Cash, long? SeenId, string? SeenHash);
+    sealed record Locked(decimal Amount, decimal Paid, decimal Cash, long? SeenId, string? SeenHash, int FiscalYear);
 
     /// <summary>A payment to the work's contractor or supplier. The same Idempotency-Key again answers the first payment.</summary>
     public async Task<Saved<WorkPaymentView>> PayAsync(Caller caller, long workId, RecordDisbursement cmd, string? idempotencyKey, CancellationToken ct = default)
@@ -106,7 +106,8 @@ public sealed class WorkService(NpgsqlDataSource db, TimeProvider clock)
             SELECT w.amount,
                    (SELECT coalesce(sum(p.amount), 0) FROM work_payments p WHERE p.work_id = w.id) AS paid,
                    coalesce((SELECT c.received - c.paid FROM project_cash c WHERE c.project_id = w.project_id), 0) AS cash,
-                   s.id AS seen_id, s.request_hash AS seen_hash
+                   s.id AS seen_id, s.request_hash AS seen_hash,
+                   (SELECT b.fiscal_year FROM projects p JOIN budgets b ON b.id = p.budget_id WHERE p.id = w.project_id) AS fiscal_year
             FROM works w LEFT JOIN work_payments s ON s.project_id = w.project_id AND s.idempotency_key = @key
             WHERE w.id = @workId
             """, new { workId, key }, tx, cancellationToken: ct));
@@ -118,6 +119,7 @@ public sealed class WorkService(NpgsqlDataSource db, TimeProvider clock)
             return new Saved<WorkPaymentView>(await conn.QuerySingleAsync<WorkPaymentView>(new CommandDefinition(
                 $"SELECT {PaymentColumns} FROM work_payments WHERE id = @seenId", new { seenId }, tx, cancellationToken: ct)), true);
         }
+        Ledgers.CashDays.EnsureInFiscalYear(cmd.PaidOn!.Value, a.FiscalYear, "paidOn");
         var amount = cmd.Amount!.Value;
         var remaining = a.Amount - a.Paid;
         if (amount > remaining)
@@ -126,6 +128,8 @@ public sealed class WorkService(NpgsqlDataSource db, TimeProvider clock)
         if (amount > a.Cash)
             throw new Conflict($"เงินสดของโครงการไม่พอ: คงเหลือ {Thai.Baht(a.Cash, Thai.ThaiCulture)}",
                 $"Not enough cash received for the project: {Thai.Baht(a.Cash, Thai.EnglishCulture)} is on hand.") { Extensions = { ["cash"] = a.Cash } };
+        // As for a home's payment: the cash book, in date order, never negative on any day from the payment's date on.
+        Ledgers.CashDays.EnsureCovers(await Ledgers.CashDays.LowestAsync(conn, tx, projectId, cmd.PaidOn!.Value, ct), amount);
 
         var row = await conn.QuerySingleAsync<WorkPaymentView>(new CommandDefinition($"""
             INSERT INTO work_payments (work_id, project_id, amount, paid_on, payee, payee_type, method, receipt_no, note, idempotency_key, request_hash, created_by)

@@ -69,13 +69,17 @@ public sealed class WorkStageTests(MankongApp app) : IClassFixture<MankongApp>
         var reversal = await Seed.CreatedAsync<WorkPaymentView>(await treasurer.PostAsJsonAsync($"/api/v1/work-disbursements/{pay.Id}/reverse", new { reason = "จ่ายผิดงาน" }));
         var twice = await Seed.ProblemAsync(await treasurer.PostAsJsonAsync($"/api/v1/work-disbursements/{pay.Id}/reverse", new { reason = "อีกครั้ง" }), HttpStatusCode.Conflict);
         var ofReversal = await treasurer.PostAsJsonAsync($"/api/v1/work-disbursements/{reversal.Id}/reverse", new { reason = "กลับการกลับ" });
-        var payAgain = await treasurer.PostAsJsonAsync($"/api/v1/works/{work.Id}/disbursements", new { amount = 500_000m, paidOn = "2026-02-03", payee = "หจก. ท่อดีกว่า" });
+        // The reversal gives the money back from its own day: paid again before it, the cash book would be negative until then.
+        var payEarly = await Seed.ProblemAsync(await treasurer.PostAsJsonAsync($"/api/v1/works/{work.Id}/disbursements",
+            new { amount = 500_000m, paidOn = "2026-02-03", payee = "หจก. ท่อดีกว่า" }), HttpStatusCode.Conflict);
+        var payAgain = await treasurer.PostAsJsonAsync($"/api/v1/works/{work.Id}/disbursements", new { amount = 500_000m, paidOn = "2026-06-15", payee = "หจก. ท่อดีกว่า" });
 
         Assert.Equal((HttpStatusCode.Conflict, HttpStatusCode.Forbidden, HttpStatusCode.BadRequest, HttpStatusCode.Conflict, HttpStatusCode.Created),
             (noCash.StatusCode, staff.StatusCode, noReason.StatusCode, ofReversal.StatusCode, payAgain.StatusCode));
         Assert.Equal((-500_000m, pay.Id, "จ่ายผิดงาน", new DateOnly(2026, 6, 15), "หจก. ท่อดี", "INV-9"),
             (reversal.Amount, reversal.ReversesId!.Value, reversal.Reason, reversal.PaidOn, reversal.Payee, reversal.ReceiptNo));
         Assert.Equal(reversal.Id, twice.GetProperty("reversedById").GetInt64());
+        Assert.Equal(("2026-02-03", 500_000m), (payEarly.GetProperty("negativeOn").GetString(), payEarly.GetProperty("shortfall").GetDecimal()));
         var payments = await treasurer.GetFromJsonAsync<List<WorkPaymentView>>($"/api/v1/projects/{projectId}/work-disbursements");
         Assert.Equal([500_000m, -500_000m, 500_000m], payments!.Select(p => p.Amount));
         Assert.Equal(500_000m, (await treasurer.GetFromJsonAsync<List<WorkView>>($"/api/v1/projects/{projectId}/works"))!.Single().Paid);
