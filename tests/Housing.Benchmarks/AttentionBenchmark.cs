@@ -38,11 +38,11 @@ public static class AttentionBenchmark
                 Console.WriteLine(string.Join("\n", await conn.QueryAsync<string>("EXPLAIN (ANALYZE, BUFFERS) " + AttentionRefresh.FlagsSql(null), refresh.Args(null), tx)));
             }
         var flags = 0;
-        var full = await BestAsync(3, async () => flags = await refresh.RecomputeAllAsync());
+        var full = await Bench.BestAsync(3, async () => flags = await refresh.RecomputeAllAsync());
         await using (var conn = await db.OpenConnectionAsync())
             Console.WriteLine("  flags: " + string.Join(", ", await conn.QueryAsync<string>(
                 "SELECT kind || ' ' || to_char(count(*), 'FM9,999,999') FROM attention_flags GROUP BY kind ORDER BY kind")));
-        ok &= Report("full flag computation", full, $"{flags:N0} flags; target ≤ 2 s", full <= 2);
+        ok &= Bench.Report("full flag computation", full, $"{flags:N0} flags; target ≤ 2 s", full <= 2);
 
         // A single write: the next stage of one home in one project, then the refresh of that project alone.
         var times = new List<double>();
@@ -64,7 +64,7 @@ public static class AttentionBenchmark
             }
         }
         times = times.Skip(1).Order().ToList(); // the first warms the plans
-        ok &= Report("incremental (1 write)", times[times.Count / 2], $"median of {times.Count}, worst {times[^1] * 1000:N1} ms; target ≤ 50 ms",
+        ok &= Bench.Report("incremental (1 write)", times[times.Count / 2], $"median of {times.Count}, worst {times[^1] * 1000:N1} ms; target ≤ 50 ms",
             times[times.Count / 2] <= 0.050);
 
         var (app, baseUrl) = Bench.HostApp(bench.ConnectionString);
@@ -93,7 +93,7 @@ public static class AttentionBenchmark
                 var sorted = latencies.Order().ToArray();
                 var count = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM attention_flags WHERE province_code = @province", new { province });
                 var p99 = Bench.Percentile(sorted, 0.99);
-                ok &= Report($"GET /attention ({province})", p99, $"p99 of {sorted.Length}, p50 {Bench.Percentile(sorted, 0.5) * 1000:N1} ms; {count:N0} flags, {bytes / 1024:N0} KiB; target ≤ 100 ms",
+                ok &= Bench.Report($"GET /attention ({province})", p99, $"p99 of {sorted.Length}, p50 {Bench.Percentile(sorted, 0.5) * 1000:N1} ms; {count:N0} flags, {bytes / 1024:N0} KiB; target ≤ 100 ms",
                     p99 <= 0.100);
             }
         }
@@ -101,21 +101,4 @@ public static class AttentionBenchmark
         return ok ? 0 : 1;
     }
 
-    static bool Report(string what, double seconds, string detail, bool met)
-    {
-        Console.WriteLine($"{what,-28} {seconds * 1000,10:N1} ms  {detail}  {(met ? "OK" : "MISSED")}");
-        return met;
-    }
-
-    static async Task<double> BestAsync(int runs, Func<Task> action)
-    {
-        var best = double.MaxValue;
-        for (var i = 0; i < runs; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            await action();
-            best = Math.Min(best, watch.Elapsed.TotalSeconds);
-        }
-        return best;
-    }
 }

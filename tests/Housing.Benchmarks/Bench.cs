@@ -70,6 +70,26 @@ public sealed class Bench : IAsyncDisposable
     public static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
+    /// <summary>Prints one figure against its target; returns whether it was met.</summary>
+    public static bool Report(string what, double seconds, string detail, bool met)
+    {
+        Console.WriteLine($"{what,-28} {seconds * 1000,10:N1} ms  {detail}  {(met ? "OK" : "MISSED")}");
+        return met;
+    }
+
+    /// <summary>The best of <paramref name="runs"/> timed runs, in seconds.</summary>
+    public static async Task<double> BestAsync(int runs, Func<Task> action)
+    {
+        var best = double.MaxValue;
+        for (var i = 0; i < runs; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            await action();
+            best = Math.Min(best, watch.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+
     public static string Option(string[] args, string name, string fallback)
     {
         var i = Array.IndexOf(args, "--" + name);

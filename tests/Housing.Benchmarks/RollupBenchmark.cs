@@ -51,19 +51,19 @@ public static class RollupBenchmark
             // The reference: the per-project aggregation alone, as one SQL statement, best of 3 runs of two forms
             // (rows to this process; rows into a temporary table, as the recompute writes them).
             var aggregate = Math.Min(
-                await BestAsync(3, async () =>
+                await Bench.BestAsync(3, async () =>
                 {
                     await using var conn = await db.OpenConnectionAsync();
                     await conn.QueryAsync(new CommandDefinition(RollupService.AllProjectFiguresSql, commandTimeout: 0));
                 }),
-                await BestAsync(3, async () =>
+                await Bench.BestAsync(3, async () =>
                 {
                     await using var conn = await db.OpenConnectionAsync();
                     await conn.ExecuteAsync(new CommandDefinition($"CREATE TEMP TABLE reference AS {RollupService.AllProjectFiguresSql}; DROP TABLE reference;", commandTimeout: 0));
                 }));
-            var full = await BestAsync(3, () => rollups.RecomputeAllAsync());
+            var full = await Bench.BestAsync(3, () => rollups.RecomputeAllAsync());
             var ratio = full / aggregate;
-            ok &= Report("full recompute", full, $"{ratio:0.00} × the best single SQL aggregation ({aggregate * 1000:N0} ms); target ≤ 1.20", ratio <= 1.2);
+            ok &= Bench.Report("full recompute", full, $"{ratio:0.00} × the best single SQL aggregation ({aggregate * 1000:N0} ms); target ≤ 1.20", ratio <= 1.2);
 
             // One subdistrict written to, then refreshed with its district, province and the nation.
             var times = new List<double>();
@@ -81,19 +81,19 @@ public static class RollupBenchmark
                 if (i > 0) times.Add(watch.Elapsed.TotalSeconds); // the first warms the plan cache
             }
             times.Sort();
-            ok &= Report("incremental (1 subdistrict)", times[times.Count / 2], $"median of {times.Count}, worst {times[^1] * 1000:N1} ms; target ≤ 20 ms", times[times.Count / 2] <= 0.020);
+            ok &= Bench.Report("incremental (1 subdistrict)", times[times.Count / 2], $"median of {times.Count}, worst {times[^1] * 1000:N1} ms; target ≤ 20 ms", times[times.Count / 2] <= 0.020);
 
             var exports = new ExportService(db, rollups, TimeProvider.System);
-            var national = await BestAsync(3, async () =>
+            var national = await Bench.BestAsync(3, async () =>
             {
                 var wb = await exports.RollupWorkbookAsync(Caller.System, new ExportQuery(NationalData.FiscalYear, "BPP", null, Households: false));
                 await using var file = File.Create(Path.Combine(root, "national.xlsx"));
                 await wb.WriteAsync(file);
             });
-            ok &= Report("national rollup workbook", national, $"{new FileInfo(Path.Combine(root, "national.xlsx")).Length / 1024:N0} KiB; target ≤ 2 s", national <= 2);
+            ok &= Bench.Report("national rollup workbook", national, $"{new FileInfo(Path.Combine(root, "national.xlsx")).Length / 1024:N0} KiB; target ≤ 2 s", national <= 2);
 
             var (seconds, peak, bytes) = await ChildAsync(cs, Path.Combine(root, "homes.xlsx"));
-            ok &= Report($"{households:N0}-home workbook", seconds, $"{bytes / 1048576.0:N1} MiB file, peak working set {peak / 1048576.0:N0} MiB in a fresh process; target ≤ 15 s and < 150 MB",
+            ok &= Bench.Report($"{households:N0}-home workbook", seconds, $"{bytes / 1048576.0:N1} MiB file, peak working set {peak / 1048576.0:N0} MiB in a fresh process; target ≤ 15 s and < 150 MB",
                 seconds <= 15 && peak < 150_000_000);
             Console.WriteLine(ok ? "ALL TARGETS MET" : "SOME TARGETS MISSED");
             return ok ? 0 : 1;
@@ -106,23 +106,6 @@ public static class RollupBenchmark
         }
     }
 
-    static bool Report(string what, double seconds, string detail, bool met)
-    {
-        Console.WriteLine($"{what,-28} {seconds * 1000,10:N1} ms  {detail}  {(met ? "OK" : "MISSED")}");
-        return met;
-    }
-
-    static async Task<double> BestAsync(int runs, Func<Task> action)
-    {
-        var best = double.MaxValue;
-        for (var i = 0; i < runs; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            await action();
-            best = Math.Min(best, watch.Elapsed.TotalSeconds);
-        }
-        return best;
-    }
 
     /// <summary>Writes the every-household workbook in a new process of this program, so its peak working set is the workbook's alone.</summary>
     static async Task<(double Seconds, long Peak, long Bytes)> ChildAsync(string cs, string path)
