@@ -72,6 +72,9 @@ public sealed class Validator
 
     public Validator Check(bool ok, string field, string th, string en) => ok ? this : Add(field, th, en);
 
+    /// <summary>The written reason every correction carries (field <c>reason</c>, at most 1,000 characters).</summary>
+    public Validator Reason(string? reason) => Required(reason, "reason", "เหตุผล", "A reason", 1000);
+
     public Validator Required(string? value, string field, string th, string en, int maxLength = 200)
     {
         if (string.IsNullOrWhiteSpace(value)) return Add(field, $"กรุณากรอก{th}", $"{en} is required.");

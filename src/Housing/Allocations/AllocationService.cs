@@ -84,7 +84,6 @@ public sealed class AllocationService(NpgsqlDataSource db)
     static void CheckWorkType(Validator v, string? workType) => v.Check(WorkTypes.All.Any(w => w.Code == workType), "workType",
         "ประเภทงานต้องเป็น repair, rebuild, new_build, infrastructure หรือ land", "The work type must be repair, rebuild, new_build, infrastructure or land.");
 
-    static void CheckReason(Validator v, string? reason) => v.Required(reason, "reason", "เหตุผล", "A reason", 1000);
 
     public async Task<AllocationView> CreateAsync(Caller caller, long projectId, Allocate cmd, CancellationToken ct = default)
     {
@@ -197,7 +196,7 @@ public sealed class AllocationService(NpgsqlDataSource db)
         var v = new Validator();
         v.Money(cmd.Amount, "amount");
         CheckWorkType(v, cmd.WorkType);
-        CheckReason(v, cmd.Reason);
+        v.Reason(cmd.Reason);
         v.ThrowIfInvalid();
 
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -222,7 +221,7 @@ public sealed class AllocationService(NpgsqlDataSource db)
     public async Task<AllocationView> CancelAsync(Caller caller, long id, CancelAllocation cmd, CancellationToken ct = default)
     {
         var v = new Validator();
-        CheckReason(v, cmd.Reason);
+        v.Reason(cmd.Reason);
         v.ThrowIfInvalid();
 
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -13,7 +13,6 @@ public sealed record CancelProject(string? Reason);
 /// the sums read after the locks are final.</summary>
 public sealed partial class BudgetService
 {
-    static void Reason(Validator v, string? reason) => v.Required(reason, "reason", "เหตุผล", "A reason", 1000);
 
     static void Target(Validator v, int? target)
         => v.Check(target is null or (> 0 and <= 1_000_000), "targetHouseholds", "เป้าหมายจำนวนครัวเรือนต้องมากกว่าศูนย์", "The target households must be more than zero.");
@@ -24,7 +23,7 @@ public sealed partial class BudgetService
         var v = new Validator();
         Target(v, cmd.TargetHouseholds);
         if (cmd.Amount is not null) v.Money(cmd.Amount, "amount");
-        Reason(v, cmd.Reason);
+        v.Reason(cmd.Reason);
         v.ThrowIfInvalid();
 
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -50,7 +49,7 @@ public sealed partial class BudgetService
         if (cmd.Name is not null) v.Required(cmd.Name, "name", "ชื่อโครงการ", "The project name");
         Target(v, cmd.TargetHouseholds);
         if (cmd.Amount is not null) v.Money(cmd.Amount, "amount");
-        Reason(v, cmd.Reason);
+        v.Reason(cmd.Reason);
         v.ThrowIfInvalid();
 
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -92,7 +91,7 @@ public sealed partial class BudgetService
     public async Task<ProjectView> CancelProjectAsync(Caller caller, long id, CancelProject cmd, CancellationToken ct = default)
     {
         var v = new Validator();
-        Reason(v, cmd.Reason);
+        v.Reason(cmd.Reason);
         v.ThrowIfInvalid();
 
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -20,7 +20,7 @@ public sealed partial class HouseholdService
         v.Check(cmd.VillageNo is null or (>= 1 and <= 99), "villageNo", "หมู่ที่ต้องเป็นเลข 1–99", "The village number must be 1–99.");
         v.Check(cmd.Members is null or (>= 1 and <= 99), "members", "จำนวนสมาชิกต้องเป็น 1–99 คน", "Members must be 1–99 people.");
         if (cmd.MonthlyIncome is not null) v.Money(cmd.MonthlyIncome, "monthlyIncome", allowZero: true);
-        v.Required(cmd.Reason, "reason", "เหตุผล", "A reason", 1000);
+        v.Reason(cmd.Reason);
         NoNul(v, cmd.HeadName, "headName");
         NoNul(v, cmd.HouseNo, "houseNo");
         NoNul(v, cmd.Reason, "reason");
