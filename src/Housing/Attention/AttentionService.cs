@@ -58,8 +58,10 @@ public sealed record AttentionFlag(string Kind, long ProjectId, long? Allocation
     }
 }
 
-/// <summary>The caller's flags and their count: by province and kind, oldest first.</summary>
-public sealed record AttentionQuery(string? ProvinceCode = null, string? Kind = null, int? Limit = null, int? FiscalYear = null, string? Program = null);
+/// <summary>The caller's flags and their count: by province and kind, oldest first; <see cref="Offset"/> and
+/// <see cref="Limit"/> take one page of them.</summary>
+public sealed record AttentionQuery(string? ProvinceCode = null, string? Kind = null, int? Limit = null, int? FiscalYear = null, string? Program = null,
+    int Offset = 0);
 
 /// <summary>
 /// Reads the flags (<see cref="AttentionRefresh"/> keeps them) within the caller's area, decided here before any row
@@ -94,8 +96,8 @@ public sealed class AttentionService(NpgsqlDataSource db, TimeProvider clock)
               AND (@kind::text IS NULL OR f.kind = @kind)
               AND (@fiscalYear::int IS NULL OR f.fiscal_year = @fiscalYear) AND (@program::text IS NULL OR f.program = @program)
             ORDER BY f.since, f.kind, f.project_id, f.allocation_id
-            LIMIT @limit::int
-            """, new { provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts, province, kind, fiscalYear = q.FiscalYear, program = q.Program,
+            LIMIT @limit::int OFFSET @offset
+            """, new { offset = Math.Max(0, q.Offset), provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts, province, kind, fiscalYear = q.FiscalYear, program = q.Program,
                 limit = q.Limit is int l ? Math.Clamp(l, 1, 100_000) : (int?)null }, tx, cancellationToken: ct))).ToList();
     }
 

@@ -107,4 +107,42 @@ public sealed class AttentionApiTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(flags.Count(f => f.SubdistrictCode.StartsWith("19", StringComparison.Ordinal)),
             (await rollups.ListAsync(staff, new RollupQuery(year, "BPP", Levels.National, null))).Single().AttentionFlags);
     }
+
+    [Fact]
+    public async Task The_answer_is_one_page_oldest_first_with_the_total_and_a_link_to_the_next_page()
+    {
+        var seed = new AttentionSeed(app.Db);
+        var project = await seed.ProjectAsync("540105", name: "โครงการทุ่งโฮ้ง");
+        var homes = new List<long>();
+        for (var i = 0; i < 5; i++)
+        {
+            var (home, _) = await seed.AllocationAsync(project);
+            await seed.StagesAsync(home, 1, 1, Today.AddDays(-100 + i)); // oldest first: in the order made
+            homes.Add(home);
+        }
+        await app.Get<AttentionRefresh>().RecomputeAllAsync();
+        var treasurer = await app.ClientAsync(Role.Treasurer, subdistricts: ["540105"]);
+
+        var seen = new List<long?>();
+        var links = new List<string?>();
+        for (var page = 1; page <= 3; page++)
+        {
+            using var answer = await treasurer.GetAsync($"/api/v1/attention?kind=stalled&page={page}&pageSize=2");
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal("5", answer.Headers.GetValues("X-Total-Count").Single());
+            links.Add(answer.Headers.TryGetValues("Link", out var link) ? link.Single() : null);
+            seen.AddRange((await answer.Content.ReadFromJsonAsync<List<Item>>())!.Select(i => i.AllocationId));
+        }
+        Assert.Equal(homes.Cast<long?>(), seen);
+        Assert.Equal(["</api/v1/attention?kind=stalled&page=2&pageSize=2>; rel=\"next\"",
+            "</api/v1/attention?kind=stalled&page=3&pageSize=2>; rel=\"next\"", null], links);
+        Assert.Equal(5, (await treasurer.GetFromJsonAsync<List<Item>>("/api/v1/attention"))!.Count); // the default page holds them all
+
+        foreach (var bad in new[] { "page=0", "pageSize=0", "pageSize=5001", "page=100001" })
+        {
+            using var refused = await treasurer.GetAsync("/api/v1/attention?" + bad);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType!.MediaType);
+        }
+    }
 }
