@@ -45,7 +45,7 @@ public sealed class RecordModel(DisbursementService payments, LedgerService ledg
     public async Task<IActionResult> OnPostAsync(long allocationId, CancellationToken ct)
     {
         var caller = User.ToCaller();
-        var cmd = new RecordDisbursement(Input.Amount, MoneyText.ParseDate(Input.PaidOn), Input.Payee, Input.ReceiptNo, Input.PayeeType, Input.Method, Input.Note);
+        var cmd = new RecordDisbursement(Input.Amount, Date(Input.PaidOn, "paidOn"), Input.Payee, Input.ReceiptNo, Input.PayeeType, Input.Method, Input.Note);
         Saved<DisbursementView>? saved = null;
         var receipt = await Web.Milestones.MilestoneEndpoints.BytesAsync(Receipt, ct);
         // A wrong file is said before anything is written, so the payment and its receipt are saved together or not at all

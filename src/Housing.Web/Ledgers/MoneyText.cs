@@ -3,7 +3,7 @@ using Housing.Milestones;
 
 namespace Housing.Web.Ledgers;
 
-/// <summary>Names of the money and progress codes in the user's language, and ISO dates for date inputs.</summary>
+/// <summary>Names of the money and progress codes in the user's language, and the dates of BE date inputs.</summary>
 public static class MoneyText
 {
     public static string Method(string code) => code switch
@@ -34,9 +34,6 @@ public static class MoneyText
     /// <summary>A table's figure: "12,500.50" (the column says baht).</summary>
     public static string Number(decimal d) => d.ToString("#,##0.00", CultureInfo.InvariantCulture);
 
-    /// <summary>yyyy-MM-dd in the Gregorian calendar whatever the page's culture (th-TH would write the Buddhist year).</summary>
-    public static string Iso(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
     /// <summary>A date input's value as people type it: day/month/Buddhist year ("2/12/2569"), which the form shows.</summary>
     public static string DateInput(DateOnly d) => $"{d.Day}/{d.Month}/{d.Year + 543}";
 
@@ -53,4 +50,22 @@ public static class MoneyText
         try { return new DateOnly(be - 543, month, day); }
         catch (ArgumentOutOfRangeException) { return null; }
     }
+
+    /// <summary>A BE month input's value as people type it: month/Buddhist year ("12/2569") of a "yyyy-MM" month.</summary>
+    public static string MonthInput(string? yyyyMm)
+        => Housing.Ledgers.MonthKey.Parse(yyyyMm) is DateOnly m ? $"{m.Month}/{m.Year + 543}" : yyyyMm ?? "";
+
+    /// <summary>A month input's value, m/BBBB in the Buddhist Era (also with . or -), or yyyy-MM (the phone's script, or an
+    /// older page), as the "yyyy-MM" the services take; null when it is not a month.</summary>
+    public static string? ParseMonth(string? s)
+    {
+        s = s?.Trim();
+        if (Housing.Ledgers.MonthKey.Parse(s) is { Year: < 2400 } iso) return Housing.Ledgers.MonthKey.Of(iso);
+        var parts = s?.Split('/', '.', '-') ?? [];
+        return parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var month) && month is >= 1 and <= 12
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var be) && be is >= 2400 and <= 2700
+            ? Housing.Ledgers.MonthKey.Of(new DateOnly(be - 543, month, 1)) : null;
+    }
+
+    public static string MonthHint => Lang.T("พิมพ์เดือนเป็น เดือน/ปี พ.ศ. เช่น 12/2569", "Type the month as month/BE year, e.g. 12/2569.");
 }

@@ -44,7 +44,7 @@ public sealed class LoanModel(LoanService loans, LoanPaymentService money, Ledge
 
     public async Task<IActionResult> OnPostRepayAsync(long loanId, CancellationToken ct)
     {
-        var cmd = new RecordLoanMoney(Repay.Amount, MoneyText.ParseDate(Repay.PaidOn), Repay.Reference);
+        var cmd = new RecordLoanMoney(Repay.Amount, Date(Repay.PaidOn, "paidOn"), Repay.Reference);
         if (await TryAsync(() => money.RepayAsync(User.ToCaller(), loanId, cmd, Repay.IdempotencyKey, ct)))
             return Redirect($"/Mankong/Loan/{loanId}?done=repaid");
         return await FailAsync("repay", loanId, ct);
@@ -52,14 +52,14 @@ public sealed class LoanModel(LoanService loans, LoanPaymentService money, Ledge
 
     public async Task<IActionResult> OnPostDrawAsync(long loanId, CancellationToken ct)
     {
-        if (await TryAsync(() => money.DrawAsync(User.ToCaller(), loanId, new RecordLoanMoney(Draw.Amount, MoneyText.ParseDate(Draw.PaidOn), Draw.Reference), ct)))
+        if (await TryAsync(() => money.DrawAsync(User.ToCaller(), loanId, new RecordLoanMoney(Draw.Amount, Date(Draw.PaidOn, "paidOn"), Draw.Reference), ct)))
             return Redirect($"/Mankong/Loan/{loanId}?done=drawn");
         return await FailAsync("draw", loanId, ct);
     }
 
     public async Task<IActionResult> OnPostMoratoriumAsync(long loanId, CancellationToken ct)
     {
-        if (await TryAsync(() => loans.MoratoriumAsync(User.ToCaller(), loanId, new Moratorium(Relief.FromMonth, Relief.ToMonth, Relief.Reason), ct)))
+        if (await TryAsync(() => loans.MoratoriumAsync(User.ToCaller(), loanId, new Moratorium(Month(Relief.FromMonth, "fromMonth"), Month(Relief.ToMonth, "toMonth"), Relief.Reason), ct)))
             return Redirect($"/Mankong/Loan/{loanId}?done=moratorium");
         return await FailAsync("moratorium", loanId, ct);
     }
@@ -78,7 +78,7 @@ public sealed class LoanModel(LoanService loans, LoanPaymentService money, Ledge
         Project = await ledgers.ProjectAsync(caller, Loan.ProjectId, ct);
         CanManage = caller.CanManage(Project.SubdistrictCode);
         CanRepay = caller.CanRecordMoney(Project.SubdistrictCode);
-        var today = MoneyText.Iso(Thai.Today());
+        var today = MoneyText.DateInput(Thai.Today());
         // A failed form keeps what was typed (and its key: nothing was written under it); the others start afresh.
         if (Failed != "repay")
         {

@@ -26,14 +26,14 @@ public sealed class LoansModel(LoanService loans, SavingsService savings, Ledger
     public async Task OnGetAsync(long projectId, CancellationToken ct)
     {
         var today = Thai.Today();
-        Input.FirstDueOn = MoneyText.Iso(new DateOnly(today.Year, today.Month, 1).AddMonths(1));
+        Input.FirstDueOn = MoneyText.DateInput(new DateOnly(today.Year, today.Month, 1).AddMonths(1));
         await LoadAsync(projectId, ct);
     }
 
     public async Task<IActionResult> OnPostAsync(long projectId, CancellationToken ct)
     {
         LoanView? made = null;
-        var cmd = new CreateLoan(Input.Amount, Input.Purpose, Input.AnnualRatePercent, Input.Months, MoneyText.ParseDate(Input.FirstDueOn));
+        var cmd = new CreateLoan(Input.Amount, Input.Purpose, Input.AnnualRatePercent, Input.Months, Date(Input.FirstDueOn, "firstDueOn"));
         if (await TryAsync(async () => made = await loans.CreateAsync(User.ToCaller(), projectId, cmd, ct)))
             return Redirect($"/Mankong/Loan/{made!.Id}?made=true");
         await LoadAsync(projectId, ct);

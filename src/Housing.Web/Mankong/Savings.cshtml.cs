@@ -31,13 +31,13 @@ public sealed class SavingsModel(SavingsService savings, LoanService loans, Ledg
         var last = Months.Count == 0 ? (DateOnly?)null : MankongProjects.ParseMonth(Months[^1].Month);
         var today = Thai.Today();
         var next = last?.AddMonths(1) ?? new DateOnly(today.Year, today.Month, 1).AddMonths(-1);
-        Input.Month = MankongProjects.FormatMonth(next > today ? new DateOnly(today.Year, today.Month, 1) : next);
+        Input.Month = Web.Ledgers.MoneyText.MonthInput(MankongProjects.FormatMonth(next > today ? new DateOnly(today.Year, today.Month, 1) : next));
         Input.Members = Months.Count == 0 ? null : Months[^1].Members;
     }
 
     public async Task<IActionResult> OnPostAsync(long projectId, CancellationToken ct)
     {
-        if (await TryAsync(() => savings.RecordAsync(User.ToCaller(), projectId, new RecordSavings(Input.Month, Input.Balance, Input.Members), ct)))
+        if (await TryAsync(() => savings.RecordAsync(User.ToCaller(), projectId, new RecordSavings(Month(Input.Month, "month"), Input.Balance, Input.Members), ct)))
             return Redirect($"/Mankong/Savings/{projectId}?saved=true");
         await LoadAsync(projectId, ct);
         return Page();

@@ -60,7 +60,7 @@ public sealed class WorksModel(WorkService works, WorkStageService stages, Ledge
 
     public async Task<IActionResult> OnPostPayAsync(long projectId, long workId, CancellationToken ct)
     {
-        var cmd = new RecordDisbursement(Pay.Amount, MoneyText.ParseDate(Pay.PaidOn), Pay.Payee, Pay.ReceiptNo, Pay.PayeeType, Pay.Method, null);
+        var cmd = new RecordDisbursement(Pay.Amount, Date(Pay.PaidOn, "paidOn"), Pay.Payee, Pay.ReceiptNo, Pay.PayeeType, Pay.Method, null);
         if (await TryAsync(() => works.PayAsync(User.ToCaller(), workId, cmd, Pay.IdempotencyKey, ct)))
             return Redirect($"/Mankong/Works/{projectId}?done=paid#w{workId}");
         return await FailAsync(projectId, $"pay{workId}", ct);
@@ -75,7 +75,7 @@ public sealed class WorksModel(WorkService works, WorkStageService stages, Ledge
 
     public async Task<IActionResult> OnPostStageAsync(long projectId, long workId, string? stage, CancellationToken ct)
     {
-        if (await TryAsync(() => stages.RecordAsync(User.ToCaller(), workId, new RecordWorkStage(stage, MoneyText.ParseDate(ReachedOn), Note), ct)))
+        if (await TryAsync(() => stages.RecordAsync(User.ToCaller(), workId, new RecordWorkStage(stage, Date(ReachedOn, "reachedOn"), Note), ct)))
             return Redirect($"/Mankong/Works/{projectId}?done=stage#w{workId}");
         return await FailAsync(projectId, $"stage{workId}", ct);
     }
@@ -107,9 +107,9 @@ public sealed class WorksModel(WorkService works, WorkStageService stages, Ledge
         CanManage = caller.CanManage(Project.SubdistrictCode);
         CanPay = caller.CanRecordMoney(Project.SubdistrictCode);
         CanRecordStage = caller.CanRecordMilestone(Project.SubdistrictCode);
-        ReachedOn ??= MoneyText.Iso(Thai.Today());
+        ReachedOn ??= MoneyText.DateInput(Thai.Today());
         if (FailedFor?.StartsWith("pay", StringComparison.Ordinal) != true) Pay = new WorkPaymentForm();
-        Pay.PaidOn ??= MoneyText.Iso(Thai.Today());
+        Pay.PaidOn ??= MoneyText.DateInput(Thai.Today());
         Pay.IdempotencyKey ??= Guid.NewGuid().ToString("N");
     }
 }

@@ -28,7 +28,7 @@ public sealed class IndexModel(MilestoneService milestones, LedgerService ledger
     {
         var caller = User.ToCaller();
         Saved<MilestoneView>? saved = null;
-        if (await TryAsync(async () => saved = await milestones.RecordAsync(caller, allocationId, new RecordMilestone(stage, MoneyText.ParseDate(ReachedOn), Note), ct)))
+        if (await TryAsync(async () => saved = await milestones.RecordAsync(caller, allocationId, new RecordMilestone(stage, Date(ReachedOn, "reachedOn"), Note), ct)))
         {
             var bytes = await MilestoneEndpoints.BytesAsync(photo, ct);
             if (bytes.Length == 0 || await TryAsync(() => milestones.AddPhotoAsync(caller, saved!.Value.Id, bytes, null, ct)))

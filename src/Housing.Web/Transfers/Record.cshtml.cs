@@ -27,7 +27,7 @@ public sealed class RecordModel(TransferService transfers, LedgerService ledgers
     public async Task<IActionResult> OnPostAsync(long projectId, CancellationToken ct)
     {
         var caller = User.ToCaller();
-        if (await TryAsync(() => transfers.RecordAsync(caller, projectId, new RecordTransfer(Input.Amount, MoneyText.ParseDate(Input.ReceivedOn), Input.Reference), ct)))
+        if (await TryAsync(() => transfers.RecordAsync(caller, projectId, new RecordTransfer(Input.Amount, Date(Input.ReceivedOn, "receivedOn"), Input.Reference), ct)))
             return Redirect($"/Ledgers/CashBook/{projectId}");
         Project = await ledgers.ProjectAsync(caller, projectId, ct);
         return Page();

@@ -21,14 +21,14 @@ public sealed class RefundModel(TransferService transfers, LedgerService ledgers
     public async Task OnGetAsync(long projectId, CancellationToken ct)
     {
         Project = await ledgers.ProjectAsync(User.ToCaller(), projectId, ct);
-        Input.PaidOn = MoneyText.Iso(Thai.Today());
+        Input.PaidOn = MoneyText.DateInput(Thai.Today());
         Input.Amount = Project.Balance > 0 ? Project.Balance : null;
     }
 
     public async Task<IActionResult> OnPostAsync(long projectId, CancellationToken ct)
     {
         var caller = User.ToCaller();
-        if (await TryAsync(() => transfers.RefundAsync(caller, projectId, new RecordRefund(Input.Amount, MoneyText.ParseDate(Input.PaidOn), Input.Reference), ct)))
+        if (await TryAsync(() => transfers.RefundAsync(caller, projectId, new RecordRefund(Input.Amount, Date(Input.PaidOn, "paidOn"), Input.Reference), ct)))
             return Redirect($"/Ledgers/CashBook/{projectId}");
         Project = await ledgers.ProjectAsync(caller, projectId, ct);
         return Page();

@@ -172,7 +172,7 @@
       title.textContent = e.label;
       const when = document.createElement('div');
       when.className = 'muted';
-      when.textContent = T('บันทึกเมื่อ ', 'Saved ') + new Date(e.createdAt).toLocaleString(th ? 'th-TH' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' })
+      when.textContent = T('บันทึกเมื่อ ', 'Saved ') + new Date(e.createdAt).toLocaleString(th ? 'th-TH-u-ca-buddhist' : 'en-GB-u-ca-buddhist', { dateStyle: 'medium', timeStyle: 'short' })
         + ' · ' + (e.status === 'refused' ? T('ถูกปฏิเสธ', 'refused') : e.status === 'sending' ? T('กำลังส่ง', 'sending') : T('รอส่ง', 'waiting'));
       li.append(title, when);
       if (e.status === 'refused') {

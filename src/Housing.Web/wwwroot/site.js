@@ -60,21 +60,37 @@
 
   window.Housing = { parseMoney, formatMoney, parseDate, formatDate, shrinkPhoto };
 
-  // BE date inputs: typed d/m/BBBB; the date in words shows beside, or what is wrong.
-  for (const input of document.querySelectorAll('input[data-be-date]')) {
-    const hint = document.createElement('span');
-    hint.className = 'muted be-hint';
-    hint.setAttribute('aria-live', 'polite');
-    input.after(hint);
-    const show = () => {
-      const iso = parseDate(input.value);
-      const words = dateInWords(iso);
-      hint.textContent = input.value.trim() === '' ? T('เช่น 2/12/2569', 'e.g. 2/12/2569') : words ?? T('พิมพ์ วัน/เดือน/ปี พ.ศ. เช่น 2/12/2569', 'Type day/month/BE year, e.g. 2/12/2569');
-      hint.classList.toggle('field-error', input.value.trim() !== '' && !words);
-    };
-    input.addEventListener('input', show);
-    input.addEventListener('blur', () => { const iso = parseDate(input.value); if (dateInWords(iso)) input.value = formatDate(iso); show(); });
-    show();
+  /** A typed Buddhist Era month, m/BBBB (also m.BBBB, m-BBBB), or yyyy-MM → its name in words ("ธ.ค. 2569"); else null. */
+  function monthInWords(s) {
+    const t = String(s).trim();
+    const iso = /^(\d{4})-(\d{2})$/.exec(t), be = /^(\d{1,2})[/.\-](\d{4})$/.exec(t);
+    const [mo, y] = iso && Number(iso[1]) < 2400 ? [Number(iso[2]), Number(iso[1]) + 543] : be ? [Number(be[1]), Number(be[2])] : [0, 0];
+    if (mo < 1 || mo > 12 || y < 2400 || y > 2700) return null;
+    return th ? `${months[mo - 1]} ${y}` : `${monthsEn[mo - 1]} ${y} BE`;
+  }
+
+  // BE date inputs (d/m/BBBB) and month inputs (m/BBBB): what was typed shows beside in words, or what is wrong.
+  const beInputs = [
+    ['input[data-be-date]', s => dateInWords(parseDate(s)), T('เช่น 2/12/2569', 'e.g. 2/12/2569'), T('พิมพ์ วัน/เดือน/ปี พ.ศ. เช่น 2/12/2569', 'Type day/month/BE year, e.g. 2/12/2569'),
+      input => { const iso = parseDate(input.value); if (dateInWords(iso)) input.value = formatDate(iso); }],
+    ['input[data-be-month]', monthInWords, T('เช่น 12/2569', 'e.g. 12/2569'), T('พิมพ์ เดือน/ปี พ.ศ. เช่น 12/2569', 'Type month/BE year, e.g. 12/2569'),
+      input => { const m = /^(\d{4})-(\d{2})$/.exec(input.value.trim()); if (m && monthInWords(input.value)) input.value = `${Number(m[2])}/${Number(m[1]) + 543}`; }],
+  ];
+  for (const [selector, words, example, wrong, tidy] of beInputs) {
+    for (const input of document.querySelectorAll(selector)) {
+      const hint = document.createElement('span');
+      hint.className = 'muted be-hint';
+      hint.setAttribute('aria-live', 'polite');
+      input.after(hint);
+      const show = () => {
+        const said = words(input.value);
+        hint.textContent = input.value.trim() === '' ? example : said ?? wrong;
+        hint.classList.toggle('field-error', input.value.trim() !== '' && !said);
+      };
+      input.addEventListener('input', show);
+      input.addEventListener('blur', () => { tidy(input); show(); });
+      show();
+    }
   }
   // Amounts: typed as people write them; shown back with separators.
   for (const input of document.querySelectorAll('input[data-money]')) {
@@ -100,7 +116,7 @@
     const at = Number(body.dataset.renderedAt);
     const minutes = Math.max(0, Math.round((Date.now() - at) / 60000));
     const age = minutes < 60 ? T(`${minutes} นาที`, `${minutes} min`) : minutes < 2880 ? T(`${Math.round(minutes / 60)} ชั่วโมง`, `${Math.round(minutes / 60)} h`) : T(`${Math.round(minutes / 1440)} วัน`, `${Math.round(minutes / 1440)} days`);
-    const when = new Date(at).toLocaleString(th ? 'th-TH' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+    const when = new Date(at).toLocaleString(th ? 'th-TH-u-ca-buddhist' : 'en-GB-u-ca-buddhist', { dateStyle: 'medium', timeStyle: 'short' });
     const n = document.createElement('div');
     n.className = 'offline-age'; n.dataset.testid = 'offline-age'; n.setAttribute('role', 'status');
     n.textContent = T(`ไม่มีสัญญาณ: ตัวเลขในหน้านี้เมื่อ ${when} (${age}ที่แล้ว) สิ่งที่บันทึกจะรอส่งในเครื่อง`,

@@ -70,6 +70,10 @@ public class BrowserApp : TestApp
         return page;
     }
 
+    /// <summary>Signs in as a new user of the role and area, made for the test.</summary>
+    public async Task<IPage> SignedInAsAsync(Housing.Access.Role role, string[]? provinces = null, string[]? subdistricts = null, int width = 360, int height = 740)
+        => await SignedInPageAsync((await CreateUserAsync(role, provinces, subdistricts)).Username, width: width, height: height);
+
     public static Task ScreenshotAsync(IPage page, string name)
         => page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDir, name + ".png"), FullPage = true });
 

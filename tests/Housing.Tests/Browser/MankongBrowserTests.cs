@@ -1,7 +1,8 @@
-using System.Globalization;
 using Dapper;
 using Housing.Access;
+using Housing.Ledgers;
 using Housing.Tests.Mankong;
+using Housing.Web.Ledgers;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -11,8 +12,8 @@ namespace Housing.Tests.Browser;
 /// defer, and the community works are paid, progressed with photos and a payment reversed.</summary>
 public sealed class MankongBrowserTests(BrowserApp app) : IClassFixture<BrowserApp>
 {
-    static string Iso(DateOnly d) => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-    static string Month(DateOnly d) => d.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+    /// <summary>A month as people type it in the BE month inputs: "12/2569".</summary>
+    static string Month(DateOnly d) => MoneyText.MonthInput(MonthKey.Of(d));
 
     [Fact]
     public async Task The_treasurer_reports_savings_staff_lend_past_the_10_percent_line_draw_and_defer_and_the_treasurer_repays_once()
@@ -48,7 +49,7 @@ public sealed class MankongBrowserTests(BrowserApp app) : IClassFixture<BrowserA
         await staff.FillAsync("input[name='Input.Amount']", "1500000");
         await staff.FillAsync("input[name='Input.AnnualRatePercent']", "0");
         await staff.FillAsync("input[name='Input.Months']", "10");
-        await staff.FillAsync("input[name='Input.FirstDueOn']", Iso(firstDue));
+        await staff.FillAsync("input[name='Input.FirstDueOn']", MoneyText.DateInput(firstDue));
         await staff.GetByTestId("save-loan").ClickAsync();
         await Expect(staff.GetByTestId("error")).ToContainTextAsync("ยังไม่ถึง 10%");
         await staff.FillAsync("input[name='Input.Amount']", "1000000");
@@ -63,12 +64,21 @@ public sealed class MankongBrowserTests(BrowserApp app) : IClassFixture<BrowserA
         await Expect(staff.GetByTestId("arrears-30")).ToHaveTextAsync("100,000.00 บาท");
         var loanUrl = staff.Url;
 
-        // The treasurer repays the oldest instalment (the form offers its amount); a double tap records once.
+        // The treasurer repays the oldest instalment (the form offers its amount), dated in the Buddhist Era: a day that is
+        // not one (31 February) is refused with how to type it; then a double tap records once, on the day typed.
         await treasurer.GotoAsync(loanUrl);
         await Expect(treasurer.Locator("input[name='Repay.Amount']")).ToHaveValueAsync("100000.00");
+        await Expect(treasurer.Locator("input[name='Repay.PaidOn']")).ToHaveValueAsync(MoneyText.DateInput(today));
         await treasurer.FillAsync("input[name='Repay.Reference']", "สหกรณ์-งวด-1");
+        await treasurer.FillAsync("input[name='Repay.PaidOn']", $"31/2/{today.Year + 543}");
+        await treasurer.GetByTestId("save-repayment").ClickAsync();
+        await Expect(treasurer.GetByText("พิมพ์วันที่เป็น วัน/เดือน/ปี พ.ศ. เช่น 2/12/2569")).ToBeVisibleAsync();
+        Assert.Equal(0, await app.Db.CountAsync("loan_repayments", "reference = 'สหกรณ์-งวด-1'"));
+        var paidOn = today.AddDays(-3);
+        await treasurer.FillAsync("input[name='Repay.PaidOn']", MoneyText.DateInput(paidOn));
         await treasurer.GetByTestId("save-repayment").DblClickAsync();
         await Expect(treasurer.GetByTestId("saved")).ToBeVisibleAsync();
+        Assert.Equal(paidOn, await app.Db.ScalarAsync<DateOnly>("SELECT paid_on FROM loan_repayments WHERE reference = 'สหกรณ์-งวด-1'"));
         await Expect(treasurer.GetByTestId("arrears-60")).ToHaveTextAsync("0.00 บาท");
         await Expect(treasurer.GetByTestId("outstanding")).ToHaveTextAsync("900,000.00 บาท");
         Assert.Equal(1, await app.Db.CountAsync("loan_repayments", "reference = 'สหกรณ์-งวด-1'"));

@@ -104,8 +104,12 @@ public sealed class ReportTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("\"month\"", await bad.Content.ReadAsStringAsync());
 
-        var html = await client.GetStringAsync($"/Ledgers/Monthly/{home.ProjectId}?month=2021-12&other=2022-02");
-        Assert.Contains("<strong data-testid=\"closing\">10,000.00</strong>", html); // the month input wins: February
+        var html = await client.GetStringAsync($"/Ledgers/Monthly/{home.ProjectId}?month=2021-12&other=2/2565");
+        Assert.Contains("<strong data-testid=\"closing\">10,000.00</strong>", html); // the BE month input wins: February 2565
+        // A Gregorian year in the BE month input: the input says how to type a month, and the list's month shows.
+        var gregorian = await client.GetStringAsync($"/Ledgers/Monthly/{home.ProjectId}?month=2022-02&other=2/2022");
+        Assert.Contains("<span class=\"field-error\" data-testid=\"other-error\">พิมพ์เดือนเป็น เดือน/ปี พ.ศ. เช่น 12/2569</span>", gregorian);
+        Assert.Contains("<strong data-testid=\"closing\">10,000.00</strong>", gregorian);
         var empty = await client.GetStringAsync($"/Ledgers/Monthly/{home.ProjectId}?month=2022-04");
         Assert.Contains("<strong data-testid=\"closing\">12,900.00</strong>", empty);
         Assert.DoesNotContain("data-testid=\"entry\"", empty);

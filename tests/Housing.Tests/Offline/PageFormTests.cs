@@ -57,4 +57,36 @@ public sealed class PageFormTests(TestApp app) : IClassFixture<TestApp>
 
     [Fact]
     public void The_form_shows_a_date_as_day_month_BE_year() => Assert.Equal("2/12/2569", MoneyText.DateInput(new DateOnly(2026, 12, 2)));
+
+    [Theory]
+    [InlineData("12/2569", "2026-12")]
+    [InlineData("1.2565", "2022-01")]
+    [InlineData(" 01-2565 ", "2022-01")]
+    [InlineData("2026-12", "2026-12")]
+    [InlineData("12/2026", null)] // a Gregorian year in a BE month input
+    [InlineData("2569-12", null)] // a BE year written as yyyy-MM
+    [InlineData("13/2569", null)]
+    [InlineData("", null)]
+    public void A_typed_BE_month_is_read_as_yyyy_MM(string typed, string? month) => Assert.Equal(month, MoneyText.ParseMonth(typed));
+
+    [Fact]
+    public void The_form_shows_a_month_as_month_BE_year() => Assert.Equal("12/2569", MoneyText.MonthInput("2026-12"));
+
+    [Fact]
+    public async Task A_refund_typed_with_a_Gregorian_year_says_how_to_type_the_date_and_writes_nothing()
+    {
+        var home = await MoneySeed.HomeAsync(app.Db);
+        await MoneySeed.TransferAsync(app.Db, home.ProjectId, 20_000m);
+        var user = await app.CreateUserAsync(Role.Treasurer, subdistricts: ["540101"]);
+        var client = await CookieSignIn.ClientAsync(app, user.Username);
+
+        var refund = await PostFormAsync(client, $"/Transfers/Refund/{home.ProjectId}", new()
+        {
+            ["Input.Amount"] = "1,000.00", ["Input.PaidOn"] = "30/9/2022", ["Input.Reference"] = "RET-1",
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refund.StatusCode);
+        Assert.Contains("<span class=\"field-error\">พิมพ์วันที่เป็น วัน/เดือน/ปี พ.ศ. เช่น 2/12/2569</span>", await refund.Content.ReadAsStringAsync());
+        Assert.Equal(1, await app.Db.CountAsync("transfers", "project_id = @ProjectId", home));
+    }
 }
