@@ -15,6 +15,8 @@ public static class DisbursementEndpoints
         api.MapPost("/disbursements/{id:long}/reverse", ReverseAsync);
         // Multipart from scripts holding a bearer token; the payment page posts through its own handler, which checks antiforgery.
         api.MapPost("/disbursements/{id:long}/receipt", ReceiptAsync).DisableAntiforgery();
+        api.MapGet("/receipts/{id:long}", async (long id, HttpContext http, ReceiptService receipts, CancellationToken ct)
+            => Milestones.MilestoneEndpoints.PhotoFile(http, await receipts.PhotoAsync(http.User.ToCaller(), id, ct)));
     }
 
     /// <summary>201 for a new payment; 200 with the first answer when the Idempotency-Key was seen before.</summary>
@@ -29,7 +31,7 @@ public static class DisbursementEndpoints
     static async Task<Results<Created<ReceiptView>, Ok<ReceiptView>>> ReceiptAsync(long id, IFormFile? file, HttpContext http, ReceiptService receipts, CancellationToken ct)
     {
         var (row, replayed) = await receipts.AddAsync(http.User.ToCaller(), id, await Milestones.MilestoneEndpoints.BytesAsync(file, ct), ct);
-        return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/disbursements/{id}/receipt", row);
+        return replayed ? TypedResults.Ok(row) : TypedResults.Created($"/api/v1/receipts/{row.Id}", row);
     }
 
     static async Task<Created<DisbursementView>> ReverseAsync(long id, ReverseDisbursement body, HttpContext http, DisbursementService payments, CancellationToken ct)

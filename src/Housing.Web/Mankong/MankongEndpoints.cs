@@ -79,11 +79,7 @@ public static class MankongEndpoints
     }
 
     static async Task<FileContentHttpResult> PhotoAsync(long id, bool thumbnail, HttpContext http, WorkStageService stages, CancellationToken ct)
-    {
-        var photo = await stages.PhotoAsync(http.User.ToCaller(), id, thumbnail, ct);
-        http.Response.Headers.CacheControl = "private, max-age=86400"; // a stored photo never changes
-        return TypedResults.File(photo.Content, photo.ContentType);
-    }
+        => Milestones.MilestoneEndpoints.PhotoFile(http, await stages.PhotoAsync(http.User.ToCaller(), id, thumbnail, ct));
 
     /// <summary>201 for a new repayment; 200 with the first answer when the Idempotency-Key was seen before.</summary>
     static async Task<Results<Created<RepaymentView>, Ok<RepaymentView>>> RepayAsync(long id, RecordLoanMoney body,

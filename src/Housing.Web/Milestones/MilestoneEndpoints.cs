@@ -55,9 +55,12 @@ public static class MilestoneEndpoints
     }
 
     static async Task<FileContentHttpResult> PhotoAsync(long id, bool thumbnail, HttpContext http, MilestoneService milestones, CancellationToken ct)
+        => PhotoFile(http, await milestones.PhotoAsync(http.User.ToCaller(), id, thumbnail, ct));
+
+    /// <summary>A stored photo (a milestone's, a receipt's) as the answer: it never changes, so the caller's browser keeps it a day.</summary>
+    public static FileContentHttpResult PhotoFile(HttpContext http, Photo photo)
     {
-        var photo = await milestones.PhotoAsync(http.User.ToCaller(), id, thumbnail, ct);
-        http.Response.Headers.CacheControl = "private, max-age=86400"; // a stored photo never changes
+        http.Response.Headers.CacheControl = "private, max-age=86400";
         return TypedResults.File(photo.Content, photo.ContentType);
     }
 }

@@ -45,6 +45,19 @@ public static class Areas
         return p;
     }
 
+    /// <summary>True where the caller may read (<see cref="Caller.CanRead"/> as SQL) the subdistrict in <paramref name="column"/>;
+    /// its parameters come from <see cref="ReadArgs"/>. A read that carries it in its WHERE never reads an outsider's row.</summary>
+    public static string Readable(string column)
+        => $"((@ReadProvinces::text[] IS NULL OR left({column}, 2) = ANY(@ReadProvinces)) AND (@ReadSubdistricts::text[] IS NULL OR {column} = ANY(@ReadSubdistricts)))";
+
+    public static DynamicParameters ReadArgs(Caller caller, object args)
+    {
+        var p = new DynamicParameters(args);
+        p.Add("ReadProvinces", caller.ReadableProvinces);
+        p.Add("ReadSubdistricts", caller.ReadableSubdistricts);
+        return p;
+    }
+
     /// <summary>Where an allocation is: its project and that project's subdistrict (allocation → project → subdistrict).</summary>
     public sealed record Place(long ProjectId, string SubdistrictCode);
 

@@ -15,7 +15,11 @@ public sealed record RecordDisbursement(decimal? Amount, DateOnly? PaidOn, strin
 public sealed record ReverseDisbursement(string? Reason);
 
 public sealed record DisbursementView(long Id, long AllocationId, long ProjectId, decimal Amount, DateOnly PaidOn, string Payee,
-    string PayeeType, string Method, string? ReceiptNo, string? Note, long? ReversesId, string? Reason, DateTime CreatedAt);
+    string PayeeType, string Method, string? ReceiptNo, string? Note, long? ReversesId, string? Reason, DateTime CreatedAt)
+{
+    /// <summary>Its receipt photos (<c>GET /receipts/{id}</c>), oldest first; filled in by the list of a home's payments.</summary>
+    public IReadOnlyList<long> ReceiptIds { get; init; } = [];
+}
 
 /// <summary>
 /// Payments out of a project's cash to a household or a supplier, and their reversals. The ledger is
@@ -151,7 +155,9 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         await using var conn = await db.OpenConnectionAsync(ct);
         var place = await Areas.OfAllocationAsync(conn, allocationId, ct: ct) ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
         caller.EnsureCanRead(place.SubdistrictCode, () => Allocations.AllocationService.AllocationNotFound(allocationId));
-        return (await conn.QueryAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE allocation_id = @allocationId ORDER BY id", new { allocationId })).ToList();
+        var rows = await conn.QueryAsync<DisbursementView>($"SELECT {Columns} FROM disbursements WHERE allocation_id = @allocationId ORDER BY id", new { allocationId });
+        var receipts = await ReceiptService.IdsAsync(conn, null, "SELECT id FROM disbursements WHERE allocation_id = @allocationId", new { allocationId });
+        return rows.Select(d => d with { ReceiptIds = receipts[d.Id].ToList() }).ToList();
     }
 
     /// <summary>What the payment gates allow this home now (for the payment form); null when its program year has no gates.</summary>

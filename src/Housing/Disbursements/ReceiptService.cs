@@ -16,6 +16,21 @@ public sealed class ReceiptService(NpgsqlDataSource db)
 
     const string Columns = "id, disbursement_id, content_type, size_bytes, sha256, created_at";
 
+    /// <summary>The receipt photos' ids (oldest first) by payment, of the payments that <paramref name="disbursements"/> (SQL
+    /// naming their ids) selects: for the lists of a home's payments, the cash book and the voucher. The caller checked the area.</summary>
+    internal static async Task<ILookup<long, long>> IdsAsync(NpgsqlConnection conn, System.Data.IDbTransaction? tx, string disbursements, object args)
+        => (await conn.QueryAsync<(long DisbursementId, long Id)>(
+            $"SELECT r.disbursement_id, r.id FROM disbursement_receipts r WHERE r.disbursement_id IN ({disbursements}) ORDER BY r.id", args, tx))
+            .ToLookup(r => r.DisbursementId, r => r.Id);
+
+    /// <summary>A receipt photo's bytes, read only where the caller may read (as a milestone's photo is).</summary>
+    public Task<Photo> PhotoAsync(Caller caller, long receiptId, CancellationToken ct = default)
+        => StoredPhotos.ReadAsync(db, caller, """
+            SELECT r.content_type, r.content
+            FROM disbursement_receipts r JOIN disbursements d ON d.id = r.disbursement_id JOIN projects p ON p.id = d.project_id
+            WHERE r.id = @id
+            """, receiptId, () => NotFound.Of($"รูปใบเสร็จเลขที่ {receiptId}", $"Receipt photo {receiptId}"), ct);
+
     public async Task<Saved<ReceiptView>> AddAsync(Caller caller, long disbursementId, byte[] content, CancellationToken ct = default)
     {
         var v = new Validator();

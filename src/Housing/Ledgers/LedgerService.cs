@@ -20,7 +20,7 @@ public sealed record AllocationMoney(long Id, long HouseholdId, string HeadName,
 /// <summary>One line of the cash book. Kinds: <c>transfer</c> (in from CODI), <c>transfer_reversal</c> (a transfer undone),
 /// <c>refund</c> (money returned to CODI), <c>payment</c>, <c>work_payment</c> and <c>reversal</c> (a payment undone).</summary>
 public sealed record LedgerEntry(string Kind, long Id, DateOnly Date, string Description, string? ReceiptNo, long? AllocationId,
-    decimal In, decimal Out, decimal Balance, long? ReversesId, long? ReversedById, string? Reason);
+    decimal In, decimal Out, decimal Balance, long? ReversesId, long? ReversedById, string? Reason, IReadOnlyList<long> ReceiptIds);
 
 public sealed record Ledger(ProjectMoney Project, IReadOnlyList<LedgerEntry> Entries);
 
@@ -119,12 +119,14 @@ public sealed class LedgerService(NpgsqlDataSource db)
             ) e
             ORDER BY date, created_at, kind DESC, id
             """, new { projectId }, tx);
+        var receipts = await Disbursements.ReceiptService.IdsAsync(conn, tx, "SELECT id FROM disbursements WHERE project_id = @projectId", new { projectId });
         var balance = 0m;
         var entries = rows.Select(r =>
         {
             balance += r.Amount;
             return new LedgerEntry(r.Kind, r.Id, r.Date, r.Description, r.ReceiptNo, r.AllocationId,
-                r.Amount > 0 ? r.Amount : 0, r.Amount < 0 ? -r.Amount : 0, balance, r.ReversesId, r.ReversedById, r.Reason);
+                r.Amount > 0 ? r.Amount : 0, r.Amount < 0 ? -r.Amount : 0, balance, r.ReversesId, r.ReversedById, r.Reason,
+                r.Kind == "payment" ? receipts[r.Id].ToList() : []);
         }).ToList();
         await tx.CommitAsync(ct);
         return new Ledger(project, entries);
@@ -205,7 +207,8 @@ public sealed class LedgerService(NpgsqlDataSource db)
         NotFound Missing() => NotFound.Of($"รายการจ่ายเลขที่ {disbursementId}", $"Payment {disbursementId}");
         if (v is null) throw Missing();
         var project = await ReadProjectAsync(conn, caller, v.ProjectId, notFound: Missing);
-        return new Voucher(project, v);
+        var receipts = await Disbursements.ReceiptService.IdsAsync(conn, null, "@disbursementId", new { disbursementId });
+        return new Voucher(project, v with { ReceiptIds = receipts[disbursementId].ToList() });
     }
 
     static async Task<ProjectMoney> ReadProjectAsync(NpgsqlConnection conn, Caller caller, long projectId, System.Data.IDbTransaction? tx = null,

@@ -2,7 +2,11 @@ namespace Housing.Ledgers;
 
 /// <summary>A payment as its voucher shows it: the payee, the amount, the home it paid for and how.</summary>
 public sealed record VoucherRow(long Id, long ProjectId, long AllocationId, DateOnly PaidOn, string Payee, string PayeeType, string Method, string? ReceiptNo,
-    string? Note, decimal Amount, long? ReversesId, long? ReversedById, string? Reason, string HeadName, string HouseNo, int? VillageNo, string WorkType);
+    string? Note, decimal Amount, long? ReversesId, long? ReversedById, string? Reason, string HeadName, string HouseNo, int? VillageNo, string WorkType)
+{
+    /// <summary>Its receipt photos (<c>GET /receipts/{id}</c>), oldest first.</summary>
+    public IReadOnlyList<long> ReceiptIds { get; init; } = [];
+}
 
 /// <summary>The payment voucher (ใบสำคัญรับเงิน) of one payment of a project.</summary>
 public sealed record Voucher(ProjectMoney Project, VoucherRow Payment)

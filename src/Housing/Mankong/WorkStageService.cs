@@ -133,18 +133,12 @@ public sealed class WorkStageService(NpgsqlDataSource db, TimeProvider clock)
     }
 
     /// <summary>A work photo's bytes, or its thumbnail (the photo itself when none was made).</summary>
-    public async Task<Photo> PhotoAsync(Caller caller, long photoId, bool thumbnail, CancellationToken ct = default)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var row = await conn.QuerySingleOrDefaultAsync<(string SubdistrictCode, string ContentType, byte[] Content)>(new CommandDefinition($"""
-            SELECT p.subdistrict_code, ph.content_type, {(thumbnail ? "coalesce(ph.thumbnail, ph.content)" : "ph.content")}
+    public Task<Photo> PhotoAsync(Caller caller, long photoId, bool thumbnail, CancellationToken ct = default)
+        => StoredPhotos.ReadAsync(db, caller, $"""
+            SELECT ph.content_type, {(thumbnail ? "coalesce(ph.thumbnail, ph.content)" : "ph.content")}
             FROM work_photos ph JOIN work_stages s ON s.id = ph.work_stage_id JOIN works w ON w.id = s.work_id JOIN projects p ON p.id = w.project_id
-            WHERE ph.id = @photoId
-            """, new { photoId }, cancellationToken: ct));
-        if (row.SubdistrictCode is null) throw PhotoNotFound(photoId);
-        caller.EnsureCanRead(row.SubdistrictCode, () => PhotoNotFound(photoId));
-        return new Photo(thumbnail ? (ImageCheck.Read(row.Content)?.ContentType ?? row.ContentType) : row.ContentType, row.Content);
-    }
+            WHERE ph.id = @id
+            """, photoId, () => PhotoNotFound(photoId), ct);
 
     /// <summary>Finds the work's project (unlocked) and checks the caller on it before anything is locked.</summary>
     internal static async Task<long> FindAsync(NpgsqlConnection conn, Caller caller, long workId, Func<Caller, string, bool> allowed, CancellationToken ct,

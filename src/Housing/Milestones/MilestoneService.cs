@@ -160,21 +160,14 @@ public sealed partial class MilestoneService(NpgsqlDataSource db, TimeProvider c
         return new Saved<PhotoView>(row, false);
     }
 
-    /// <summary>A photo's bytes, or its thumbnail (the photo itself when none was made).</summary>
-    public async Task<Photo> PhotoAsync(Caller caller, long photoId, bool thumbnail, CancellationToken ct = default)
-    {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        var row = await conn.QuerySingleOrDefaultAsync<(string SubdistrictCode, string ContentType, byte[] Content)>($"""
-            SELECT p.subdistrict_code, ph.content_type, {(thumbnail ? "coalesce(ph.thumbnail, ph.content)" : "ph.content")}
+    /// <summary>A photo's bytes, or its thumbnail (the photo itself when none was made), read only where the caller may read.</summary>
+    public Task<Photo> PhotoAsync(Caller caller, long photoId, bool thumbnail, CancellationToken ct = default)
+        => StoredPhotos.ReadAsync(db, caller, $"""
+            SELECT ph.content_type, {(thumbnail ? "coalesce(ph.thumbnail, ph.content)" : "ph.content")}
             FROM milestone_photos ph JOIN milestones m ON m.id = ph.milestone_id JOIN allocations a ON a.id = m.allocation_id
                  JOIN projects p ON p.id = a.project_id
-            WHERE ph.id = @photoId
-            """, new { photoId });
-        if (row.SubdistrictCode is null) throw PhotoNotFound(photoId);
-        caller.EnsureCanRead(row.SubdistrictCode, () => PhotoNotFound(photoId));
-        // A thumbnail made by the phone's canvas is a JPEG whatever the original was.
-        return new Photo(thumbnail ? (ImageCheck.Read(row.Content)?.ContentType ?? row.ContentType) : row.ContentType, row.Content);
-    }
+            WHERE ph.id = @id
+            """, photoId, () => PhotoNotFound(photoId), ct);
 
     static NotFound MilestoneNotFound(long id) => NotFound.Of($"ขั้นตอนเลขที่ {id}", $"Milestone {id}");
     static NotFound PhotoNotFound(long id) => NotFound.Of($"รูปเลขที่ {id}", $"Photo {id}");

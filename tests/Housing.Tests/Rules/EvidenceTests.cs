@@ -295,4 +295,42 @@ public sealed class EvidenceTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(jpeg, await app.Db.ScalarAsync<byte[]>("SELECT content FROM disbursement_receipts WHERE disbursement_id = @id", new { id }));
         Assert.Equal(1, await app.Db.CountAsync("disbursement_receipts", "disbursement_id = @id", new { id }));
     }
+
+    [Fact]
+    public async Task A_receipt_photo_is_read_back_byte_for_byte_where_its_payment_may_be_read_and_is_a_404_elsewhere_as_milestone_photos_are()
+    {
+        var (_, projectId, homes) = await ProjectAsync(1, 20_000m, 100_000m);
+        await MoneySeed.TransferAsync(app.Db, projectId, 20_000m);
+        var c = await TreasurerAsync();
+        var id = (await Seed.CreatedAsync<JsonElement>(await PayAsync(c, homes[0], 5_000m))).GetProperty("id").GetInt64();
+        var png = MilestoneApiTests.Png(1200, 900);
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(png), "file", "receipt.png" } };
+        var created = await c.PostAsync($"/api/v1/disbursements/{id}/receipt", form);
+        var receiptId = (await Seed.CreatedAsync<JsonElement>(created)).GetProperty("id").GetInt64();
+        Assert.Equal($"/api/v1/receipts/{receiptId}", created.Headers.Location?.OriginalString);
+
+        foreach (var reader in new[] { c, await app.ClientAsync(Role.ProvincialStaff, provinces: ["54"]), await app.ClientAsync(Role.Viewer, provinces: ["54"]) })
+        {
+            var photo = await reader.GetAsync($"/api/v1/receipts/{receiptId}");
+            Assert.Equal(HttpStatusCode.OK, photo.StatusCode);
+            Assert.Equal("image/png", photo.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(png, await photo.Content.ReadAsByteArrayAsync());
+        }
+        // Outside the area, as for a milestone's photo: the 404 of a photo that does not exist.
+        var missing = await Seed.ProblemAsync(await c.GetAsync($"/api/v1/receipts/{receiptId + 1_000_000}"), HttpStatusCode.NotFound);
+        foreach (var outsider in new[] { await app.ClientAsync(Role.Treasurer, subdistricts: ["540102"]), await app.ClientAsync(Role.ProvincialStaff, provinces: ["19"]),
+                     await app.ClientAsync(Role.Viewer, provinces: ["19"]) })
+        {
+            var hidden = await Seed.ProblemAsync(await outsider.GetAsync($"/api/v1/receipts/{receiptId}"), HttpStatusCode.NotFound);
+            Assert.Equal($"ไม่พบรูปใบเสร็จเลขที่ {receiptId}", hidden.GetProperty("detail").GetString());
+        }
+        Assert.Equal($"ไม่พบรูปใบเสร็จเลขที่ {receiptId + 1_000_000}", missing.GetProperty("detail").GetString());
+
+        // A home's payments and the cash book name their receipt photos.
+        var payments = await c.GetFromJsonAsync<JsonElement>($"/api/v1/allocations/{homes[0]}/disbursements");
+        Assert.Equal([receiptId], payments[0].GetProperty("receiptIds").EnumerateArray().Select(r => r.GetInt64()).ToArray());
+        var book = await c.GetFromJsonAsync<JsonElement>($"/api/v1/projects/{projectId}/ledger");
+        Assert.Equal([receiptId], book.GetProperty("entries").EnumerateArray().Single(e => e.GetProperty("kind").GetString() == "payment")
+            .GetProperty("receiptIds").EnumerateArray().Select(r => r.GetInt64()).ToArray());
+    }
 }

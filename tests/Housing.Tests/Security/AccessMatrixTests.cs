@@ -57,6 +57,8 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         public MankongWorld Bmk { get; init; } = null!;
         /// <summary>The world's tranche from CODI (its reversal is refused: money was paid from it).</summary>
         public long TransferId { get; init; }
+        /// <summary>The photo of the world's payment's receipt.</summary>
+        public long ReceiptId { get; init; }
     }
 
     sealed record Rule(string Capability, Func<World, string> Path, Func<World, Caller, HttpContent?>? Body = null);
@@ -119,6 +121,7 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         // The first allowed caller withdraws the stage; the later ones find it withdrawn already (409).
         ["POST /api/v1/milestones/{id:long}/withdraw"] = new("milestone", w => $"/api/v1/milestones/{w.MilestoneId}/withdraw", (_, _) => Json(new { reason = "ตรวจสอบสิทธิ์" })),
         ["POST /api/v1/disbursements/{id:long}/receipt"] = new("money", w => $"/api/v1/disbursements/{w.DisbursementId}/receipt", (_, _) => PhotoForm()),
+        ["GET /api/v1/receipts/{id:long}"] = new("read", w => $"/api/v1/receipts/{w.ReceiptId}"),
         ["GET /api/v1/photos/{id:long}"] = new("read", w => $"/api/v1/photos/{w.PhotoId}"),
         ["GET /api/v1/photos/{id:long}/thumbnail"] = new("read", w => $"/api/v1/photos/{w.PhotoId}/thumbnail"),
 
@@ -197,8 +200,10 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
         var photoResponse = await admin.PostAsync($"/api/v1/milestones/{milestone.GetProperty("id").GetInt64()}/photos", PhotoForm());
         Assert.True(photoResponse.IsSuccessStatusCode, await photoResponse.Content.ReadAsStringAsync());
         var photo = await photoResponse.Content.ReadFromJsonAsync<JsonElement>();
+        var receipt = await Seed.CreatedAsync<JsonElement>(await admin.PostAsync($"/api/v1/disbursements/{pay.GetProperty("id").GetInt64()}/receipt", PhotoForm()));
         return new World(budget.Id, project.Id, household.Id, allocation.Id, pay.GetProperty("id").GetInt64(), milestone.GetProperty("id").GetInt64(),
-            photo.GetProperty("id").GetInt64(), year, (await app.CreateUserAsync(Role.Viewer)).UserId) { Bmk = await MankongWorld.BuildAsync(admin, year, ProjectMarker), TransferId = transfer.GetProperty("id").GetInt64() };
+            photo.GetProperty("id").GetInt64(), year, (await app.CreateUserAsync(Role.Viewer)).UserId) { Bmk = await MankongWorld.BuildAsync(admin, year, ProjectMarker), TransferId = transfer.GetProperty("id").GetInt64(),
+            ReceiptId = receipt.GetProperty("id").GetInt64() };
     }
 
     const string RowCounts = $"""
