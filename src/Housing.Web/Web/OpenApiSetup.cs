@@ -77,6 +77,7 @@ public static class OpenApiSetup
         ["POST /api/v1/milestones/{id}/photos"] = "Add a photo to a stage (multipart)",
         ["POST /api/v1/milestones/{id}/withdraw"] = "Withdraw a home's latest stage saved by mistake, with a reason",
         ["POST /api/v1/disbursements/{id}/receipt"] = "Attach the photo of a payment's receipt (multipart)",
+        ["GET /api/v1/receipts/{id}"] = "The photo of a payment's receipt",
         ["GET /api/v1/photos/{id}"] = "A stage's photo",
         ["GET /api/v1/photos/{id}/thumbnail"] = "A stage's photo, small",
         ["GET /api/v1/rollups"] = "Spend versus target at one level",

@@ -70,6 +70,8 @@ public sealed class FuzzTests(TestApp app, ITestOutputHelper output) : IClassFix
             ["disbursements"] = pay.GetProperty("id").GetInt64(), ["transfers"] = transfer.GetProperty("id").GetInt64(), ["milestones"] = milestone.GetProperty("id").GetInt64(),
             ["photos"] = (await Infrastructure.Seed.CreatedAsync<JsonElement>(await admin.PostAsync($"/api/v1/milestones/{milestone.GetProperty("id").GetInt64()}/photos", Photo())))
                 .GetProperty("id").GetInt64(),
+            ["receipts"] = (await Infrastructure.Seed.CreatedAsync<JsonElement>(await admin.PostAsync($"/api/v1/disbursements/{pay.GetProperty("id").GetInt64()}/receipt", Photo())))
+                .GetProperty("id").GetInt64(),
             ["jobs"] = await app.Db.ScalarAsync<long>("SELECT max(id) FROM job_runs"),
             // A user of its own: fuzzed changes of role, activity or password must not end the fuzzing callers' sessions.
             ["users"] = (await app.CreateUserAsync(Housing.Access.Role.Viewer)).UserId,
