@@ -37,7 +37,8 @@ public sealed class InvariantTests(TestApp app) : IClassFixture<TestApp>
     /// <summary>Switches off every trigger (append-only ledgers, the kept cash totals) until the transaction ends.</summary>
     const string Replica = "SET LOCAL session_replication_role = replica;";
     /// <summary>Puts the kept cash totals back in line with the ledgers, so only the rule under test breaks.</summary>
-    const string Resync = " UPDATE project_cash c SET paid = coalesce((SELECT sum(amount) FROM disbursements d WHERE d.project_id = c.project_id), 0);" + ResyncDays;
+    const string Resync = " UPDATE project_cash c SET paid = coalesce((SELECT sum(amount) FROM disbursements d WHERE d.project_id = c.project_id), 0);"
+        + " UPDATE home_progress h SET paid = coalesce((SELECT sum(amount) FROM disbursements d WHERE d.allocation_id = h.allocation_id), 0);" + ResyncDays;
 
     /// <summary>Puts the kept per-day balances back in line with the ledgers.</summary>
     const string ResyncDays = """
@@ -81,6 +82,7 @@ public sealed class InvariantTests(TestApp app) : IClassFixture<TestApp>
             SELECT @M1, 'image/png', 1, encode(sha256('\x01'::bytea), 'hex'), '\x01'::bytea FROM generate_series(1, 5)
             """, w => [w.M1]),
         ["photo bytes match their checksum"] = ("UPDATE milestone_photos SET content = '\\x02'::bytea WHERE id = @Ph", w => [w.Ph]),
+        ["a home's progress row is what its standing milestones and its payments say"] = (Replica + " UPDATE home_progress SET paid = paid + 0.01 WHERE allocation_id = @A", w => [w.A]),
         ["community works stay within their project, and their payments within each work"] = (Replica + " UPDATE works SET amount = 40000.01 WHERE id = @Wk", w => [w.P]),
         ["a loan's kept state is the sum of its ledgers"] = (Replica + " UPDATE loan_totals SET drawn = drawn + 0.01 WHERE loan_id = @L", w => [w.L]),
         ["drawdowns stay within their loan, and repayment parts within their instalment"] = (Replica + " UPDATE loans SET amount = 4999.99 WHERE id = @L", w => [w.L]),
