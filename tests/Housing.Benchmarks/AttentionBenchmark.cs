@@ -13,7 +13,7 @@ namespace Housing.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project tests/Housing.Benchmarks -- attention [households]</c>: on the national data set, the full
-/// flag computation (best of 3), the incremental one after a single write (median of 20), and <c>GET /api/v1/attention</c>
+/// flag computation (into an empty table once, then nightly: best of the next 3 days), the incremental one after a single write (median of 20), and <c>GET /api/v1/attention</c>
 /// for one province over HTTP (p99 of 200 requests, one client), for Phrae and for the province with the most flags.
 /// </summary>
 public static class AttentionBenchmark
