@@ -39,7 +39,7 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         ),
         homes AS (
             SELECT a.id, a.project_id, a.household_id, a.amount, a.created_at, p.subdistrict_code, p.fiscal_year, p.program, p.fy_end,
-                   m.top, m.completed_on, coalesce(m.photo, false) AS photo, coalesce(m.paid, 0) AS paid,
+                   m.top, m.completed_on, coalesce(m.photos & 96, 0) <> 0 AS photo, coalesce(m.paid, 0) AS paid,
                    coalesce(m.last_on, (a.created_at AT TIME ZONE 'Asia/Bangkok')::date) AS moved_on
             FROM allocations a JOIN p ON p.id = a.project_id
             LEFT JOIN home_progress m ON m.allocation_id = a.id
@@ -82,18 +82,20 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     const string FlagColumns = "kind, project_id, allocation_id, subdistrict_code, province_code, fiscal_year, program, since, stage, amount, homes, other_allocation_id";
 
     /// <summary>
-    /// Every project's flags found again into a table of the transaction, then only the difference written: a flag that
-    /// is no longer, or no longer the same, is deleted; one not there yet is inserted. The books change little from one
-    /// night to the next, so the nightly run writes a few thousand rows where rewriting all (half a million on the
-    /// national data) cost more than finding them. Analyzed first: the planner's guess of the flags' number (139
-    /// million, from the funded-again join) sized the hash join of the difference for it, and it ran for minutes.
+    /// Every project's flags found again into a table of the transaction, then only the difference written. The books
+    /// change little from one night to the next, so the nightly run writes a few thousand rows where rewriting all (half
+    /// a million on the national data) cost more than finding them. The found table is analyzed: the planner guessed 139
+    /// million flags (from the funded-again join) and sized its joins for that. Hash joins only (no nested loops): the
+    /// planner's idea of attention_flags is stale between runs, and a nested loop over it ran for minutes.
     /// </summary>
     static readonly string FindAllSql = $"""
+        SET LOCAL enable_nestloop = off;
         CREATE TEMP TABLE attention_found (LIKE attention_flags) ON COMMIT DROP;
         INSERT INTO attention_found ({FlagColumns}) {FlagsSql(null)};
         ANALYZE attention_found;
         """;
 
+    /// <summary>A flag that is no longer, or no longer the same, goes.</summary>
     const string DeleteGoneSql = """
         DELETE FROM attention_flags f
         WHERE NOT EXISTS (SELECT FROM attention_found n WHERE n.kind = f.kind AND n.project_id = f.project_id AND coalesce(n.allocation_id, 0) = coalesce(f.allocation_id, 0)
@@ -101,14 +103,16 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
                       IS NOT DISTINCT FROM (f.since, f.stage, f.amount, f.homes, f.other_allocation_id, f.subdistrict_code, f.fiscal_year, f.program))
         """;
 
-    /// <summary>After <see cref="DeleteGoneSql"/>, what is left is what was found: the rest of the found is new.</summary>
-    static readonly string InsertNewSql = $"""
-        INSERT INTO attention_flags ({FlagColumns})
-        SELECT {FlagColumns} FROM attention_found n
-        WHERE NOT EXISTS (SELECT FROM attention_flags f WHERE n.kind = f.kind AND n.project_id = f.project_id AND coalesce(n.allocation_id, 0) = coalesce(f.allocation_id, 0)
+    /// <summary>What is left is what stays; the rest of the found is new. Not an insert that looks into the table it
+    /// fills: the rows it adds are read again (invisible, but read) by every look that follows.</summary>
+    const string KeepNewSql = """
+        DELETE FROM attention_found n USING attention_flags f
+        WHERE n.kind = f.kind AND n.project_id = f.project_id AND coalesce(n.allocation_id, 0) = coalesce(f.allocation_id, 0)
                   AND (n.since, n.stage, n.amount, n.homes, n.other_allocation_id, n.subdistrict_code, n.fiscal_year, n.program)
-                      IS NOT DISTINCT FROM (f.since, f.stage, f.amount, f.homes, f.other_allocation_id, f.subdistrict_code, f.fiscal_year, f.program))
+                      IS NOT DISTINCT FROM (f.since, f.stage, f.amount, f.homes, f.other_allocation_id, f.subdistrict_code, f.fiscal_year, f.program)
         """;
+
+    static readonly string InsertNewSql = $"INSERT INTO attention_flags ({FlagColumns}) SELECT {FlagColumns} FROM attention_found";
 
     /// <summary>JIT spent 0.4 s compiling the plan (longer than running it for a project), and the national hash aggregates
     /// over milestones and payments spilled to disk at the default work_mem.</summary>
@@ -131,10 +135,10 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await TakeDirtyAsync(conn, tx, ct); // covered by this run
-        await conn.ExecuteAsync(new CommandDefinition($"{Settings} {FindAllSql}", Args(null), tx, commandTimeout: 0, cancellationToken: ct));
+        var flags = await conn.ExecuteAsync(new CommandDefinition($"{Settings} {FindAllSql}", Args(null), tx, commandTimeout: 0, cancellationToken: ct));
         var deleted = await conn.ExecuteAsync(new CommandDefinition(DeleteGoneSql, null, tx, commandTimeout: 0, cancellationToken: ct));
+        await conn.ExecuteAsync(new CommandDefinition(KeepNewSql, null, tx, commandTimeout: 0, cancellationToken: ct));
         var inserted = await conn.ExecuteAsync(new CommandDefinition(InsertNewSql, null, tx, commandTimeout: 0, cancellationToken: ct));
-        var flags = await conn.ExecuteScalarAsync<int>(new CommandDefinition("SELECT count(*)::int FROM attention_found", null, tx, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition($"DELETE FROM attention_counts; {CountsSql}", new { ids = (long[]?)null }, tx,
             commandTimeout: 0, cancellationToken: ct));
         await tx.CommitAsync(ct);

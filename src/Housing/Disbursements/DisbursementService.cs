@@ -167,7 +167,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
         var place = await Areas.OfAllocationAsync(conn, allocationId, ct: ct) ?? throw Allocations.AllocationService.AllocationNotFound(allocationId);
         caller.EnsureCanRead(place.SubdistrictCode, () => Allocations.AllocationService.AllocationNotFound(allocationId));
         var r = await conn.QuerySingleAsync<(decimal Amount, decimal Paid, string? Gates, string? Stages)>(new CommandDefinition($"""
-            SELECT a.amount, (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id),
+            SELECT a.amount, {Rules.StandingStages.PaidSql("a.id")},
                    (SELECT y.payment_gates::text FROM program_years y WHERE y.program = a.program AND y.fiscal_year = a.fiscal_year),
                    {Rules.StandingStages.Sql("a.id")}
             FROM allocations a WHERE a.id = @allocationId
@@ -196,7 +196,7 @@ public sealed class DisbursementService(NpgsqlDataSource db, TimeProvider clock)
             -- The payment already made with this key (at most one: the key is unique per project) in one index probe.
             SELECT a.id AS allocation_id, a.project_id, a.fiscal_year, a.amount, a.cancelled_at IS NOT NULL AS cancelled,
                    (SELECT h.head_name FROM households h WHERE h.id = a.household_id) AS head_name,
-                   (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
+                   {Rules.StandingStages.PaidSql("a.id")} AS paid,
                    coalesce((SELECT c.received - c.paid FROM project_cash c WHERE c.project_id = a.project_id), 0) AS cash,
                    s.id AS seen_id, s.request_hash AS seen_hash,
                    (SELECT y.payment_gates::text FROM program_years y WHERE y.program = a.program AND y.fiscal_year = a.fiscal_year) AS gates,

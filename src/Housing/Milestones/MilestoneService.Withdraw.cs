@@ -29,7 +29,7 @@ public sealed partial class MilestoneService
             WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId) AND {Areas.Writable("p.subdistrict_code")}
             FOR UPDATE;
 
-            SELECT a.amount, (SELECT coalesce(sum(d.amount), 0) FROM disbursements d WHERE d.allocation_id = a.id) AS paid,
+            SELECT a.amount, {StandingStages.PaidSql("a.id")} AS paid,
                    (SELECT y.payment_gates::text FROM program_years y WHERE y.program = a.program AND y.fiscal_year = a.fiscal_year) AS gates,
                    {StandingStages.Sql("a.id")} AS stages
             FROM allocations a JOIN projects p ON p.id = a.project_id AND {Areas.Writable("p.subdistrict_code")}

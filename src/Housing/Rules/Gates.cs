@@ -5,15 +5,21 @@ namespace Housing.Rules;
 
 /// <summary>A home's standing stages (withdrawn ones left out), each with whether a photo was attached there. Read by
 /// the database as one text, <c>"surveyed+ approved construction_started+"</c> (<c>+</c>: has a photo), so it fits
-/// into the statement that already locks the allocation.</summary>
+/// into the statement that already locks the allocation. From the home's row of <c>home_progress</c> (0019), kept by
+/// the writes: its standing stages are 1 .. top, and bit n - 1 of its photos stands for stage n.</summary>
 public sealed record StandingStages(IReadOnlySet<string> Reached, IReadOnlySet<string> WithPhoto)
 {
+    static readonly string Codes = "'{" + string.Join(',', MilestoneService.Stages.OrderBy(s => s.Order).Select(s => s.Code)) + "}'::text[]";
+
     /// <summary>The SQL of that text for allocation <paramref name="allocation"/> (an expression naming its id).</summary>
     public static string Sql(string allocation) => $"""
-        (SELECT string_agg(m.stage || CASE WHEN EXISTS (SELECT 1 FROM milestone_photos ph WHERE ph.milestone_id = m.id) THEN '+' ELSE '' END,
-                           ' ' ORDER BY m.stage_order)
-         FROM milestones m WHERE m.allocation_id = {allocation} AND m.withdrawn_at IS NULL)
+        (SELECT string_agg(s.code || CASE WHEN h.photos & (1 << (s.n::int - 1)) <> 0 THEN '+' ELSE '' END, ' ' ORDER BY s.n)
+         FROM home_progress h CROSS JOIN unnest({Codes}) WITH ORDINALITY AS s(code, n)
+         WHERE h.allocation_id = {allocation} AND s.n <= h.top)
         """;
+
+    /// <summary>The SQL of what allocation <paramref name="allocation"/> has been paid, net of reversals, from the same row.</summary>
+    public static string PaidSql(string allocation) => $"coalesce((SELECT h.paid FROM home_progress h WHERE h.allocation_id = {allocation}), 0)";
 
     public static StandingStages Parse(string? text)
     {

@@ -69,9 +69,9 @@ public static class Invariants
             SELECT a.id FROM allocations a LEFT JOIN home_progress h ON h.allocation_id = a.id
             LEFT JOIN LATERAL (SELECT max(m.stage_order) AS top, max(m.reached_on) AS last_on,
                                       min(m.reached_on) FILTER (WHERE m.stage_order >= 6) AS completed_on,
-                                      coalesce(bool_or(m.stage_order >= 6 AND EXISTS (SELECT FROM milestone_photos ph WHERE ph.milestone_id = m.id)), false) AS photo
+                                      coalesce(bit_or(CASE WHEN EXISTS (SELECT FROM milestone_photos ph WHERE ph.milestone_id = m.id) THEN 1 << (m.stage_order - 1) END), 0) AS photos
                                FROM milestones m WHERE m.allocation_id = a.id AND m.withdrawn_at IS NULL) m ON true
-            WHERE (h.top, h.last_on, h.completed_on, coalesce(h.photo, false)) IS DISTINCT FROM (m.top, m.last_on, m.completed_on, m.photo)
+            WHERE (h.top, h.last_on, h.completed_on, coalesce(h.photos, 0)) IS DISTINCT FROM (m.top, m.last_on, m.completed_on, m.photos)
                OR coalesce(h.paid, 0) <> coalesce((SELECT sum(d.amount) FROM disbursements d WHERE d.allocation_id = a.id), 0)
             """),
         ("community works stay within their project, and their payments within each work", """
