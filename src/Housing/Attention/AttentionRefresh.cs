@@ -33,13 +33,14 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     /// </summary>
     public static string FlagsSql(string? projects) => $"""
         WITH p AS (
-            SELECT p.id, p.subdistrict_code, b.fiscal_year, b.program, make_date(b.fiscal_year - 543, 9, 30) AS fy_end
+            SELECT p.id, p.subdistrict_code, p.amount, (p.created_at AT TIME ZONE 'Asia/Bangkok')::date AS created_on,
+                   b.fiscal_year, b.program, make_date(b.fiscal_year - 543, 9, 30) AS fy_end
             FROM projects p JOIN budgets b ON b.id = p.budget_id
             WHERE {projects ?? "true"}
         ),
         homes AS (
             SELECT a.id, a.project_id, a.household_id, a.amount, a.created_at, p.subdistrict_code, p.fiscal_year, p.program, p.fy_end,
-                   m.top, m.completed_on, coalesce(m.photos & 96, 0) <> 0 AS photo, coalesce(m.paid, 0) AS paid,
+                   m.top, m.photos, m.completed_on, coalesce(m.photos & 96, 0) <> 0 AS photo, coalesce(m.paid, 0) AS paid,
                    coalesce(m.last_on, (a.created_at AT TIME ZONE 'Asia/Bangkok')::date) AS moved_on
             FROM allocations a JOIN p ON p.id = a.project_id
             LEFT JOIN home_progress m ON m.allocation_id = a.id
@@ -76,6 +77,48 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         FROM homes
         WHERE fy_end - {FiscalYearWarnDays} <= @today AND paid < amount
         GROUP BY project_id, subdistrict_code, fiscal_year, program
+        UNION ALL
+        SELECT 'payment_waiting', h.project_id, h.id, h.subdistrict_code, left(h.subdistrict_code, 2), h.fiscal_year, h.program, h.moved_on,
+               w.stage, w.payable, NULL, NULL
+        FROM homes h
+        JOIN program_years y ON y.program = h.program AND y.fiscal_year = h.fiscal_year AND jsonb_array_length(y.payment_gates) > 0
+        CROSS JOIN LATERAL (
+            SELECT x.stage, round(h.amount * x.share_now / 100, 2) AS payable
+            FROM (SELECT g.*, coalesce(max(g.share) FILTER (WHERE g.met) OVER (), 0) AS share_now
+                  FROM (SELECT e.n, e.g->>'stage' AS stage, (e.g->>'payableShare')::numeric AS share,
+                               {Reached("h", "e.g")} AS met
+                        FROM jsonb_array_elements(y.payment_gates) WITH ORDINALITY AS e(g, n)) g) x
+            WHERE NOT x.met AND x.share > x.share_now
+            ORDER BY x.n LIMIT 1) w
+        WHERE h.paid > 0 AND h.paid >= w.payable AND h.paid < h.amount
+        UNION ALL
+        SELECT 'tranche_unlocked', p.id, NULL, p.subdistrict_code, left(p.subdistrict_code, 2), p.fiscal_year, p.program,
+               coalesce(r.last_on, p.created_on), NULL, u.unlocked - r.received, u.next, NULL
+        FROM p
+        JOIN program_years y ON y.program = p.program AND y.fiscal_year = p.fiscal_year AND jsonb_array_length(y.tranches) > 0
+        CROSS JOIN LATERAL (SELECT coalesce(sum(t.amount) FILTER (WHERE t.kind <> 'refund'), 0) AS received,
+                                   max(t.received_on) FILTER (WHERE t.kind = 'transfer') AS last_on
+                            FROM transfers t WHERE t.project_id = p.id) r
+        CROSS JOIN LATERAL (SELECT count(*) AS homes FROM allocations a WHERE a.project_id = p.id AND a.cancelled_at IS NULL) c
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN bool_and(x.open) THEN p.amount ELSE coalesce(max(x.up_to) FILTER (WHERE x.open), 0) END AS unlocked,
+                   min(x.n) FILTER (WHERE x.open AND x.up_to > r.received)::int AS next
+            FROM (SELECT s.n, bool_and(s.met) OVER (ORDER BY s.n) AS open,
+                         CASE WHEN s.n = count(*) OVER () AND s.cum >= 100 THEN p.amount ELSE round(p.amount * s.cum / 100, 2) END AS up_to
+                  FROM (SELECT e.n, sum((e.t->>'share')::numeric) OVER (ORDER BY e.n) AS cum,
+                               e.t->>'stage' IS NULL OR (SELECT count(*) FROM allocations a JOIN home_progress h ON h.allocation_id = a.id
+                                                         WHERE a.project_id = p.id AND a.cancelled_at IS NULL AND {Reached("h", "e.t")})
+                                   >= greatest(1, ceil(c.homes * coalesce((e.t->>'homesPercent')::numeric, 100) / 100)) AS met
+                        FROM jsonb_array_elements(y.tranches) WITH ORDINALITY AS e(t, n)) s) x) u
+        WHERE u.unlocked > r.received
+        """;
+
+    /// <summary>Whether home <paramref name="h"/> (a home_progress row) stands at the stage of rule <paramref name="rule"/>
+    /// (a gate or tranche of the program year's JSON), with a photo there where the rule asks: its stages are 1 .. top,
+    /// and bit n - 1 of its photos stands for stage n.</summary>
+    static string Reached(string h, string rule) => $"""
+        (coalesce({h}.top, 0) >= array_position({Stages}, {rule}->>'stage')
+         AND (coalesce(({rule}->>'photo')::boolean, false) = false OR coalesce({h}.photos, 0) & (1 << (array_position({Stages}, {rule}->>'stage') - 1)) <> 0))
         """;
 
     /// <summary>The columns of a flag, in the order <see cref="FlagsSql"/> gives them.</summary>

@@ -8,8 +8,8 @@ namespace Housing.Attention;
 public static class Kinds
 {
     public const string Stalled = "stalled", CashIdle = "cash_idle", NoPhoto = "no_photo", FiscalYearEnd = "fiscal_year_end",
-        FundedAgain = "funded_again";
-    public static readonly string[] All = [Stalled, CashIdle, NoPhoto, FiscalYearEnd, FundedAgain];
+        FundedAgain = "funded_again", TrancheUnlocked = "tranche_unlocked", PaymentWaiting = "payment_waiting";
+    public static readonly string[] All = [Stalled, CashIdle, NoPhoto, FiscalYearEnd, FundedAgain, TrancheUnlocked, PaymentWaiting];
 
     public static Msg Name(string kind) => kind switch
     {
@@ -18,6 +18,8 @@ public static class Kinds
         NoPhoto => new("เสร็จแล้วไม่มีรูป", "Completed without a photo"),
         FiscalYearEnd => new("ใกล้สิ้นปีงบประมาณ", "Fiscal year ending"),
         FundedAgain => new("ได้รับการสนับสนุนซ้ำ", "Funded again"),
+        TrancheUnlocked => new("งวดเงินปลดล็อกแล้วยังไม่ได้รับ", "Tranche unlocked, not received"),
+        PaymentWaiting => new("จ่ายครบตามขั้นตอน รอขั้นถัดไป", "Payment waiting on a stage"),
         _ => new(kind, kind),
     };
 }
@@ -25,7 +27,8 @@ public static class Kinds
 /// <summary>
 /// One flag with where it is and what it is about. <see cref="Since"/> is the day its cause began: the home's last
 /// stage (stalled), the last payment or the first money in (cash_idle), the day completed (no_photo), 60 days before
-/// the fiscal year ends (fiscal_year_end), the day of the second allocation (funded_again).
+/// the fiscal year ends (fiscal_year_end), the day of the second allocation (funded_again), the last money in or the
+/// project's creation (tranche_unlocked), the home's last stage (payment_waiting).
 /// </summary>
 public sealed record AttentionFlag(string Kind, long ProjectId, long? AllocationId, string SubdistrictCode, DateOnly Since,
     string? Stage, decimal? Amount, int? Homes, long? OtherAllocationId, int FiscalYear, string Program, string ProjectName,
@@ -46,6 +49,10 @@ public sealed record AttentionFlag(string Kind, long ProjectId, long? Allocation
             Kinds.FiscalYearEnd => FiscalYearEnd(),
             Kinds.FundedAgain => new($"ครัวเรือนนี้ได้รับการจัดสรรแล้ว (รายการที่ {OtherAllocationId})",
                 $"This household already holds allocation {OtherAllocationId}"),
+            Kinds.TrancheUnlocked => new($"งวดที่ {Homes} ปลดล็อกแล้ว: ขอรับโอนจาก พอช. ได้อีก {Thai.Baht(Amount ?? 0, Thai.ThaiCulture)}",
+                $"Tranche {Homes} is unlocked: {Thai.Baht(Amount ?? 0, Thai.EnglishCulture)} more may be received from CODI"),
+            Kinds.PaymentWaiting => new($"จ่ายครบ {Thai.Baht(Amount ?? 0, Thai.ThaiCulture)} ตามขั้นตอนแล้ว รอขั้น{stage?.NameTh ?? Stage} ก่อนจ่ายต่อ",
+                $"Paid the {Thai.Baht(Amount ?? 0, Thai.EnglishCulture)} its stages allow; the rest waits for {stage?.NameEn ?? Stage}"),
             _ => new(Kind, Kind),
         };
     }
@@ -131,8 +138,8 @@ public sealed class AttentionService(NpgsqlDataSource db, TimeProvider clock)
         v.Check(province is null || province is { Length: 2 } && province.All(char.IsAsciiDigit), "provinceCode",
             "รหัสจังหวัดต้องเป็นตัวเลข 2 หลัก", "A province code is 2 digits.");
         var kind = string.IsNullOrWhiteSpace(q.Kind) ? null : q.Kind.Trim();
-        v.Check(kind is null || Kinds.All.Contains(kind), "kind", "ประเภทต้องเป็น stalled, cash_idle, no_photo, fiscal_year_end หรือ funded_again",
-            "The kind must be stalled, cash_idle, no_photo, fiscal_year_end or funded_again.");
+        v.Check(kind is null || Kinds.All.Contains(kind), "kind", "ประเภทต้องเป็น stalled, cash_idle, no_photo, fiscal_year_end, funded_again, tranche_unlocked หรือ payment_waiting",
+            "The kind must be stalled, cash_idle, no_photo, fiscal_year_end, funded_again, tranche_unlocked or payment_waiting.");
         v.ThrowIfInvalid();
         if (province is not null && !caller.CanReadProvince(province)) throw NotFound.Of($"จังหวัดรหัส {province}", $"Province {province}");
         return (province, kind);

@@ -86,4 +86,14 @@ public sealed class AttentionSeed(NpgsqlDataSource db)
         await using var conn = await db.OpenConnectionAsync();
         await conn.ExecuteAsync("UPDATE allocations SET cancelled_at = now(), cancel_reason = 'ย้ายออก' WHERE id = @allocationId", new { allocationId });
     }
+
+    /// <summary>A program year's tranches and payment gates (JSON, as <c>PUT /programs/{program}/years/{fiscalYear}</c> keeps them).</summary>
+    public async Task RulesAsync(int fiscalYear, string? tranches, string? gates)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        await conn.ExecuteAsync("""
+            INSERT INTO program_years (program, fiscal_year, tranches, payment_gates) VALUES ('BPP', @fiscalYear, @tranches::jsonb, @gates::jsonb)
+            ON CONFLICT (program, fiscal_year) DO UPDATE SET tranches = excluded.tranches, payment_gates = excluded.payment_gates
+            """, new { fiscalYear, tranches, gates });
+    }
 }
