@@ -113,4 +113,28 @@ public sealed class HouseholdFilterBrowserTests(BrowserApp app) : IClassFixture<
         Assert.Equal(360, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
         _ = home;
     }
+
+    [Fact]
+    public async Task Staff_filter_the_register_by_status_and_project()
+    {
+        var w = await Housing.Tests.Households.FilterWorld.SeedAsync(app, "540115", "540116", 2568);
+        var page = await app.SignedInPageAsync((await app.CreateUserAsync(Role.ProvincialStaff, provinces: ["54"])).Username);
+        await page.GotoAsync("/Households");
+        await page.GetByTestId("filter-district").SelectOptionAsync("5401");
+        await page.GetByTestId("filter-subdistrict").SelectOptionAsync(w.Sub);
+        await Expect(page.GetByTestId("total")).ToHaveTextAsync("พบ 7 ครัวเรือน");
+        await page.GetByTestId("filter-status").SelectOptionAsync("surveyed");
+        await Expect(page.GetByTestId("total")).ToHaveTextAsync("พบ 3 ครัวเรือน");
+        // The projects offered are the subdistrict's, by name.
+        await Expect(page.GetByTestId("filter-project").Locator("option")).ToHaveTextAsync(["ทุกโครงการ", "บ้านพอเพียง สอง (2568)", "บ้านพอเพียง หนึ่ง (2568)"]);
+        await page.GetByTestId("filter-project").SelectOptionAsync(w.P1.ToString());
+        await Expect(page.GetByTestId("total")).ToHaveTextAsync("พบ 2 ครัวเรือน");
+        var rows = page.GetByTestId("households").Locator("tbody tr");
+        await Expect(rows.Locator("td:first-child a")).ToHaveTextAsync(["นางบ้าน 2 ใจดี", "นางบ้าน 6 ใจดี"]);
+        await Expect(page.GetByTestId($"status-{w.H[2]}")).ToHaveTextAsync("ขั้นตอน: สำรวจ");
+        await Expect(page.GetByTestId("filter-status")).ToHaveValueAsync("surveyed");
+        await Expect(page.GetByTestId("filter-subdistrict")).ToHaveValueAsync(w.Sub);
+        await BrowserApp.ScreenshotAsync(page, "households-filtered-360");
+        Assert.Equal(360, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+    }
 }
