@@ -115,7 +115,7 @@ public sealed class HouseholdFilterBrowserTests(BrowserApp app) : IClassFixture<
     }
 
     [Fact]
-    public async Task Staff_filter_the_register_by_status_and_project()
+    public async Task Staff_filter_the_register_by_status_and_project_and_every_page_labels_the_homes_stage()
     {
         var w = await Housing.Tests.Households.FilterWorld.SeedAsync(app, "540115", "540116", 2568);
         var page = await app.SignedInPageAsync((await app.CreateUserAsync(Role.ProvincialStaff, provinces: ["54"])).Username);
@@ -136,5 +136,14 @@ public sealed class HouseholdFilterBrowserTests(BrowserApp app) : IClassFixture<
         await Expect(page.GetByTestId("filter-subdistrict")).ToHaveValueAsync(w.Sub);
         await BrowserApp.ScreenshotAsync(page, "households-filtered-360");
         Assert.Equal(360, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+
+        // The project's homes and the household's page label the stage too, in Thai and, switched, in English.
+        await page.GotoAsync($"/Ledgers/Project/{w.P1}");
+        await Expect(page.GetByTestId("homes").GetByTestId("stage")).ToHaveTextAsync(
+            ["ขั้นตอน: ยังไม่เริ่ม", "ขั้นตอน: สำรวจ", "ขั้นตอน: อนุมัติ", "ขั้นตอน: สำรวจ", "ขั้นตอน: ยังไม่เริ่ม"]);
+        await page.GotoAsync($"/Households/{w.H[3]}");
+        await Expect(page.GetByTestId("household-allocations").Locator("td[data-testid^=stage-]")).ToHaveTextAsync("ขั้นตอน: อนุมัติ");
+        await page.GetByTestId("lang-en").ClickAsync();
+        await Expect(page.GetByTestId("household-allocations").Locator("td[data-testid^=stage-]")).ToHaveTextAsync("Stage: Approved");
     }
 }

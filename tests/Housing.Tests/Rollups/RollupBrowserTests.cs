@@ -47,4 +47,38 @@ public sealed class RollupBrowserTests(BrowserApp app) : IClassFixture<BrowserAp
         await Expect(page.GetByTestId("export")).ToBeHiddenAsync();
         await BrowserApp.ScreenshotAsync(page, "rollup-province-print");
     }
+
+    sealed class Label
+    {
+        public string Chart { get; set; } = "";
+        public string Text { get; set; } = "";
+        public double Computed { get; set; }
+        public double Rendered { get; set; }
+    }
+
+    [Fact]
+    public async Task Every_chart_label_is_at_least_12_px_on_a_360_px_phone()
+    {
+        await new RollupSeed(app.Db, 2581).PhraeAsync();
+        await app.Get<RollupService>().RecomputeAllAsync();
+        var page = await app.SignedInAsAsync(Role.ProvincialStaff, provinces: ["54"]); // 360 × 740
+
+        foreach (var url in new[] { "/Rollups?fiscalYear=2581&program=BPP", "/Rollups/province/54?fiscalYear=2581&program=BPP" })
+        {
+            await page.GotoAsync(url);
+            await Expect(page.GetByTestId("monthly-chart")).ToBeVisibleAsync();
+            // The SVG is scaled to the phone's width: what a reader sees is the computed size times the chart's scale on screen.
+            var labels = await page.EvaluateAsync<Label[]>("""
+                [...document.querySelectorAll('[data-testid=spend-chart] text, [data-testid=monthly-chart] text')].map(t => {
+                  const px = parseFloat(getComputedStyle(t).fontSize);
+                  return { chart: t.ownerSVGElement.dataset.testid, text: t.textContent, computed: px, rendered: px * t.ownerSVGElement.getScreenCTM().a };
+                })
+                """);
+            Assert.Contains(labels, l => l.Chart == "spend-chart");
+            Assert.Contains(labels, l => l.Chart == "monthly-chart");
+            Assert.All(labels, l => Assert.True(l.Computed >= 12 && l.Rendered >= 12, $"{url} {l.Chart} '{l.Text}': {l.Computed} px, {l.Rendered:0.0} px on screen"));
+            Assert.Equal(360, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+        }
+        await BrowserApp.ScreenshotAsync(page, "rollup-chart-labels-360");
+    }
 }
