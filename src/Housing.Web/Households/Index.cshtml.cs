@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace Housing.Web.Households;
 
-/// <summary>The household register of the caller's area: search by name, citizen ID, house or village, in pages.</summary>
-public sealed class RegisterModel(HouseholdService households, GeographyService geography) : PageModel
+/// <summary>The household register of the caller's area: search by name, citizen ID, house or village, status and project, in pages.</summary>
+public sealed class RegisterModel(HouseholdService households, GeographyService geography, Housing.Ledgers.LedgerService ledgers) : PageModel
 {
     public const int PageSize = 50;
     [BindProperty(SupportsGet = true)] public string? Q { get; set; }
@@ -15,6 +15,11 @@ public sealed class RegisterModel(HouseholdService households, GeographyService 
     /// <summary>Picked from lists, never typed: the province (when the caller has several), then its district, then the subdistrict.</summary>
     [BindProperty(SupportsGet = true)] public string? Province { get; set; }
     [BindProperty(SupportsGet = true)] public string? District { get; set; }
+    /// <summary>One of <see cref="HouseholdService.Statuses"/>: not allocated, allocated, or the stage its home has reached.</summary>
+    [BindProperty(SupportsGet = true)] public string? Status { get; set; }
+    /// <summary>Picked from the projects the caller may read, within the area picked.</summary>
+    [BindProperty(SupportsGet = true)] public long? ProjectId { get; set; }
+    public IReadOnlyList<Housing.Ledgers.ProjectMoney> Projects { get; private set; } = [];
     public IReadOnlyList<Province> Provinces { get; private set; } = [];
     public IReadOnlyList<District> Districts { get; private set; } = [];
     public IReadOnlyList<Subdistrict> Subdistricts { get; private set; } = [];
@@ -45,7 +50,12 @@ public sealed class RegisterModel(HouseholdService households, GeographyService 
         var caller = User.ToCaller();
         CanRegister = caller.CanManageSomewhere;
         await LoadListsAsync(caller, ct);
-        Result = await households.SearchAsync(caller, SubdistrictCode, Q, VillageNo, PageNumber, PageSize, ct);
+        if (Status is not null && !HouseholdService.Statuses.Contains(Status)) Status = null;
+        // The projects of the area picked (the caller's own, for a treasurer); one picked elsewhere before is dropped.
+        var area = SubdistrictCode ?? District ?? Province ?? "";
+        Projects = (await ledgers.ProjectsAsync(caller, ct)).Where(p => p.SubdistrictCode.StartsWith(area, StringComparison.Ordinal)).ToList();
+        if (ProjectId is not null && !Projects.Any(p => p.Id == ProjectId)) ProjectId = null;
+        Result = await households.SearchAsync(caller, SubdistrictCode, Q, VillageNo, PageNumber, PageSize, ct, Status, ProjectId);
     }
 
     /// <summary>The area lists for what the form holds. A treasurer picks among its own subdistricts; others go province →

@@ -28,6 +28,21 @@ public static class MoneyText
     public static string Stage(string? code) => MilestoneService.Stages.FirstOrDefault(s => s.Code == code) is { } s
         ? Lang.T(s.NameTh, s.NameEn) : Lang.T("ยังไม่เริ่ม", "Not started");
 
+    /// <summary>A home's stage as pages show it, labelled: "ขั้นตอน: สำรวจ" / "Stage: Surveyed".</summary>
+    public static string StageLabel(string? code) => $"{Lang.T("ขั้นตอน:", "Stage:")} {Stage(code)}";
+
+    /// <summary>A search status of the register (<see cref="Housing.Households.HouseholdService.Statuses"/>), as its filter names it.</summary>
+    public static string Status(string code) => code switch
+    {
+        "unallocated" => Lang.T("ยังไม่ได้รับการจัดสรร", "Not allocated"),
+        "allocated" => Lang.T("ได้รับการจัดสรรแล้ว (ทุกขั้นตอน)", "Allocated (any stage)"),
+        "not_started" => StageLabel(null),
+        _ => StageLabel(code),
+    };
+
+    /// <summary>A row's status in the register: not allocated, or the stage of its home, labelled.</summary>
+    public static string StatusLabel(string? code) => code is null or "unallocated" ? Status("unallocated") : StageLabel(code == "not_started" ? null : code);
+
     /// <summary>The allocation pages' names, so every page says the same.</summary>
     public static string WorkType(string code) => Housing.Allocations.WorkTypes.Name(code).Current;
 

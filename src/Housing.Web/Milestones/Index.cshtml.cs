@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Housing.Web.Milestones;
 
-/// <summary>A home's construction progress: the stages reached, the next one to record, and photos from the phone's camera.</summary>
+/// <summary>A home's construction progress: the stages reached, the next one to record, photos from the phone's camera, and the
+/// latest standing stage withdrawn with a reason when it was saved by mistake (it stays listed, marked withdrawn).</summary>
 public sealed class IndexModel(MilestoneService milestones, LedgerService ledgers) : FormPage
 {
     public ProjectMoney Project { get; private set; } = null!;
@@ -14,6 +15,10 @@ public sealed class IndexModel(MilestoneService milestones, LedgerService ledger
     public MilestoneService.Stage? Next { get; private set; }
     public bool CanRecord { get; private set; }
     public long? PhotoFor { get; private set; }
+    /// <summary>The home's latest stage that is not withdrawn: the only one the service lets go.</summary>
+    public MilestoneView? Latest { get; private set; }
+    public long? WithdrawingId { get; private set; }
+    [BindProperty] public string? WithdrawReason { get; set; }
     [BindProperty] public string? ReachedOn { get; set; }
     [BindProperty] public string? Note { get; set; }
 
@@ -50,6 +55,17 @@ public sealed class IndexModel(MilestoneService milestones, LedgerService ledger
         return Page();
     }
 
+    /// <summary>Withdraws the latest standing stage; a refusal (payments rest on it, not the latest) is the service's message, and nothing changes.</summary>
+    public async Task<IActionResult> OnPostWithdrawAsync(long allocationId, long milestoneId, CancellationToken ct)
+    {
+        if (await TryAsync(() => milestones.WithdrawAsync(User.ToCaller(), milestoneId, new WithdrawMilestone(WithdrawReason), ct)))
+            return Redirect($"/Milestones/{allocationId}#m{milestoneId}");
+        WithdrawingId = milestoneId;
+        ReachedOn ??= MoneyText.DateInput(Thai.Today());
+        await LoadAsync(allocationId, ct);
+        return Page();
+    }
+
     static byte[]? DataUrl(string? s)
     {
         var comma = s?.IndexOf(',') ?? -1;
@@ -64,6 +80,8 @@ public sealed class IndexModel(MilestoneService milestones, LedgerService ledger
         (Project, Home) = await ledgers.HomeAsync(caller, allocationId, ct);
         Milestones = await milestones.ListAsync(caller, allocationId, ct);
         CanRecord = caller.CanRecordMilestone(Project.SubdistrictCode) && !Home.Cancelled;
-        Next = MilestoneService.Stages.ElementAtOrDefault(Milestones.Count == 0 ? 0 : Milestones[^1].StageOrder);
+        // A withdrawn stage no longer counts: the next one is the stage after the latest standing one.
+        Latest = Milestones.Where(m => m.WithdrawnAt is null).MaxBy(m => m.StageOrder);
+        Next = MilestoneService.Stages.ElementAtOrDefault(Latest?.StageOrder ?? 0);
     }
 }

@@ -13,7 +13,8 @@ namespace Housing.Web.Rollups;
 /// </summary>
 public static class CumulativeChart
 {
-    const int Width = 360, Left = 8, Right = 352, Top = 46, Bottom = 176, Height = 208, FontSize = 14;
+    // The legend's two rows and the scale's top above the plot, a row each: on a phone the text grows to 16 units (site.css).
+    const int Width = 360, Left = 8, Right = 352, Top = 72, Bottom = 202, Height = 232, FontSize = 14;
 
     public static IHtmlContent Render(IReadOnlyList<RollupMonth> months)
     {
@@ -24,8 +25,8 @@ public static class CumulativeChart
         sb.Append(inv, $"""<svg class="spend-chart" data-testid="monthly-chart" viewBox="0 0 {Width} {Height}" role="img" aria-label="{h.Encode(title)}" xmlns="http://www.w3.org/2000/svg" font-size="{FontSize}">""");
         sb.Append(inv, $"""<title>{h.Encode(title)}</title>""");
         var last = months.Count > 0 ? months[^1] : new RollupMonth("", 0, 0, 0);
-        sb.Append(inv, $"""<rect x="0" y="4" width="12" height="12" class="received"/><text x="16" y="15">{h.Encode(Lang.T("รับ", "Received"))} {Thai.Baht(last.Received, Lang.IsEnglish ? Thai.EnglishCulture : Thai.ThaiCulture)}</text>""");
-        sb.Append(inv, $"""<rect x="0" y="24" width="12" height="12" class="paid"/><text x="16" y="35">{h.Encode(Lang.T("เบิกจ่าย", "Disbursed"))} {Thai.Baht(last.Disbursed, Lang.IsEnglish ? Thai.EnglishCulture : Thai.ThaiCulture)} · {h.Encode(Lang.T($"เสร็จ {last.CompletedHouseholds} หลัง", $"{last.CompletedHouseholds} completed"))}</text>""");
+        sb.Append(inv, $"""<rect x="0" y="5" width="12" height="12" class="received"/><text x="16" y="16">{h.Encode(Lang.T("รับ", "Received"))} {Thai.Baht(last.Received, Lang.IsEnglish ? Thai.EnglishCulture : Thai.ThaiCulture)}</text>""");
+        sb.Append(inv, $"""<rect x="0" y="31" width="12" height="12" class="paid"/><text x="16" y="42">{h.Encode(Lang.T("เบิกจ่าย", "Disbursed"))} {Thai.Baht(last.Disbursed, Lang.IsEnglish ? Thai.EnglishCulture : Thai.ThaiCulture)} · {h.Encode(Lang.T($"เสร็จ {last.CompletedHouseholds} หลัง", $"{last.CompletedHouseholds} completed"))}</text>""");
         var max = months.Count == 0 ? 0 : Math.Max(months.Max(m => m.Received), months.Max(m => m.Disbursed));
         sb.Append(inv, $"""<line x1="{Left}" y1="{Bottom}" x2="{Right}" y2="{Bottom}" class="axis"/>""");
         if (months.Count > 0 && max > 0)
@@ -42,7 +43,7 @@ public static class CumulativeChart
                 var m = months[i];
                 sb.Append(inv, $"""<circle cx="{X(i):0.#}" cy="{Y(m.Disbursed):0.#}" r="3" class="paid"><title>{h.Encode($"{Label(m.Month)}: {Lang.T("รับ", "received")} {Lang.Baht(m.Received)} · {Lang.T("เบิกจ่าย", "disbursed")} {Lang.Baht(m.Disbursed)}")}</title></circle>""");
             }
-            sb.Append(inv, $"""<text x="{Right}" y="{Top - 2}" text-anchor="end" class="muted">{h.Encode(Short(max))}</text>""");
+            sb.Append(inv, $"""<text x="{Right}" y="{Top - 4}" text-anchor="end" class="muted">{h.Encode(Short(max))}</text>""");
         }
         // A month's name every third month (Oct, Jan, Apr, Jul), so the labels never crowd.
         for (var i = 0; i < months.Count; i += 3)

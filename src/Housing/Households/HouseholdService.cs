@@ -11,7 +11,12 @@ public sealed record RegisterHousehold(string? CitizenId, string? HeadName, stri
 /// except on the detail read for an administrator or the household's own area staff.</summary>
 public sealed record HouseholdView(long Id, string CitizenIdMasked, string? CitizenId, string HeadName, string HouseNo, int? VillageNo,
     string SubdistrictCode, string SubdistrictNameTh, string SubdistrictNameEn, string DistrictNameTh, string DistrictNameEn,
-    int Members, decimal MonthlyIncome, string[] Vulnerabilities, string? HousingProblem, string? LandTenure, DateTime CreatedAt);
+    int Members, decimal MonthlyIncome, string[] Vulnerabilities, string? HousingProblem, string? LandTenure, DateTime CreatedAt)
+{
+    /// <summary>In a search only (null elsewhere): <c>unallocated</c>, <c>not_started</c>, or the stage code of the household's latest
+    /// live allocation (of the project searched, when one is).</summary>
+    public string? Status { get; init; }
+}
 
 /// <summary>The closed lists of the register, with their names in both languages (pages and the import use them).</summary>
 public static class HouseholdLists
@@ -166,45 +171,5 @@ public sealed partial class HouseholdService(NpgsqlDataSource db)
             await tx.CommitAsync(ct);
         }
         return row.View(showId);
-    }
-
-    public const int MaxPageSize = 200;
-
-    // The area as a list of subdistricts, so the (subdistrict_code, id) index finds a province's households
-    // without reading the whole national register.
-    const string Filter = """
-         WHERE (@provinces::text[] IS NULL OR h.subdistrict_code IN (SELECT code FROM subdistricts WHERE left(code, 2) = ANY(@provinces)))
-           AND (@subdistricts::text[] IS NULL OR h.subdistrict_code = ANY(@subdistricts))
-           AND (@subdistrictCode::text IS NULL OR h.subdistrict_code = @subdistrictCode)
-           AND (@villageNo::int IS NULL OR h.village_no = @villageNo)
-           AND (@text::text IS NULL OR h.head_name ILIKE '%' || @pattern || '%' OR h.citizen_id = @id OR h.house_no = @text)
-        """ + "\n"; // ends in a newline, so ORDER BY can follow
-
-    /// <summary>Is this search text a whole citizen ID (13 digits, dashes and spaces aside)? Such a text must not travel in a URL.</summary>
-    public static bool IsFullCitizenId(string? q)
-        => q is not null && CitizenId.Normalize(q.Trim()) is { Length: 13 } id && !id.AsSpan().ContainsAnyExceptInRange('0', '9');
-
-    /// <summary>The register within the caller's area: by subdistrict and village, and a text that matches the
-    /// head's name, a whole citizen ID or a house number. IDs masked.</summary>
-    public async Task<Paged<HouseholdView>> SearchAsync(Caller caller, string? subdistrictCode = null, string? q = null, int? villageNo = null,
-        int page = 1, int pageSize = 50, CancellationToken ct = default)
-    {
-        page = Math.Max(1, page);
-        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
-        var text = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
-        var args = new
-        {
-            provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts,
-            subdistrictCode = string.IsNullOrWhiteSpace(subdistrictCode) ? null : subdistrictCode.Trim(), villageNo,
-            text, pattern = text?.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_"), id = text is null ? null : CitizenId.Normalize(text),
-            pageSize, offset = (page - 1L) * pageSize, // long: a huge page number must not wrap to a negative offset
-        };
-        await using var conn = await db.OpenConnectionAsync(ct);
-        // count(*) OVER () gives the total with the page in one round trip.
-        var rows = (await conn.QueryAsync<Row>(Select.Replace("h.created_at", "h.created_at, count(*) OVER () AS total") + Filter +
-            " ORDER BY h.id LIMIT @pageSize OFFSET @offset", args)).ToList();
-        // Past the last page there is no row to carry the count: ask for it alone.
-        var total = rows.Count > 0 ? rows[0].Total : page == 1 ? 0 : await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM households h" + Filter, args);
-        return new Paged<HouseholdView>(rows.Select(r => r.View(showId: false)).ToList(), page, pageSize, total);
     }
 }

@@ -113,4 +113,37 @@ public sealed class HouseholdFilterBrowserTests(BrowserApp app) : IClassFixture<
         Assert.Equal(360, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
         _ = home;
     }
+
+    [Fact]
+    public async Task Staff_filter_the_register_by_status_and_project_and_every_page_labels_the_homes_stage()
+    {
+        var w = await Housing.Tests.Households.FilterWorld.SeedAsync(app, "540115", "540116", 2568);
+        var page = await app.SignedInPageAsync((await app.CreateUserAsync(Role.ProvincialStaff, provinces: ["54"])).Username);
+        await page.GotoAsync("/Households");
+        await page.GetByTestId("filter-district").SelectOptionAsync("5401");
+        await page.GetByTestId("filter-subdistrict").SelectOptionAsync(w.Sub);
+        await Expect(page.GetByTestId("total")).ToHaveTextAsync("พบ 7 ครัวเรือน");
+        await page.GetByTestId("filter-status").SelectOptionAsync("surveyed");
+        await Expect(page.GetByTestId("total")).ToHaveTextAsync("พบ 3 ครัวเรือน");
+        // The projects offered are the subdistrict's, by name.
+        await Expect(page.GetByTestId("filter-project").Locator("option")).ToHaveTextAsync(["ทุกโครงการ", "บ้านพอเพียง สอง (2568)", "บ้านพอเพียง หนึ่ง (2568)"]);
+        await page.GetByTestId("filter-project").SelectOptionAsync(w.P1.ToString());
+        await Expect(page.GetByTestId("total")).ToHaveTextAsync("พบ 2 ครัวเรือน");
+        var rows = page.GetByTestId("households").Locator("tbody tr");
+        await Expect(rows.Locator("td:first-child a")).ToHaveTextAsync(["นางบ้าน 2 ใจดี", "นางบ้าน 6 ใจดี"]);
+        await Expect(page.GetByTestId($"status-{w.H[2]}")).ToHaveTextAsync("ขั้นตอน: สำรวจ");
+        await Expect(page.GetByTestId("filter-status")).ToHaveValueAsync("surveyed");
+        await Expect(page.GetByTestId("filter-subdistrict")).ToHaveValueAsync(w.Sub);
+        await BrowserApp.ScreenshotAsync(page, "households-filtered-360");
+        Assert.Equal(360, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+
+        // The project's homes and the household's page label the stage too, in Thai and, switched, in English.
+        await page.GotoAsync($"/Ledgers/Project/{w.P1}");
+        await Expect(page.GetByTestId("homes").GetByTestId("stage")).ToHaveTextAsync(
+            ["ขั้นตอน: ยังไม่เริ่ม", "ขั้นตอน: สำรวจ", "ขั้นตอน: อนุมัติ", "ขั้นตอน: สำรวจ", "ขั้นตอน: ยังไม่เริ่ม"]);
+        await page.GotoAsync($"/Households/{w.H[3]}");
+        await Expect(page.GetByTestId("household-allocations").Locator("td[data-testid^=stage-]")).ToHaveTextAsync("ขั้นตอน: อนุมัติ");
+        await page.GetByTestId("lang-en").ClickAsync();
+        await Expect(page.GetByTestId("household-allocations").Locator("td[data-testid^=stage-]")).ToHaveTextAsync("Stage: Approved");
+    }
 }

@@ -8,7 +8,7 @@ namespace Housing.Tests.Browser;
 public sealed class TreasurerBrowserTests(BrowserApp app) : IClassFixture<BrowserApp>
 {
     /// <summary>A real 64 × 48 PNG, so the phone's canvas can draw its thumbnail.</summary>
-    static readonly byte[] Photo = Convert.FromBase64String(
+    internal static readonly byte[] Photo = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAAEAAAAAwCAIAAAAuKetIAAAAZElEQVR4nO3PUQkAIBTAwJfEYGYytCH8OITBAtxmnf11wwUNaEEDWtCAFjSgBQ1oQQNa0IAWNKAFDWhBA1rQgBY0oAUNaEEDWtCAFjSgBQ1oQQNa0IAWNKAFDWhBA1rQgBY8dgHAgjC156rcRAAAAABJRU5ErkJggg==");
 
     [Fact]

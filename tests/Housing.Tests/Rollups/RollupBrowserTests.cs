@@ -47,4 +47,60 @@ public sealed class RollupBrowserTests(BrowserApp app) : IClassFixture<BrowserAp
         await Expect(page.GetByTestId("export")).ToBeHiddenAsync();
         await BrowserApp.ScreenshotAsync(page, "rollup-province-print");
     }
+
+    sealed class Label
+    {
+        public string Chart { get; set; } = "";
+        public string Text { get; set; } = "";
+        public double Computed { get; set; }
+        public double Rendered { get; set; }
+    }
+
+    [Fact]
+    public async Task Every_chart_label_is_at_least_12_px_on_a_360_px_phone_inside_its_chart_and_clear_of_the_others()
+    {
+        await new RollupSeed(app.Db, 2581).PhraeAsync();
+        await app.Get<RollupService>().RecomputeAllAsync();
+        var page = await app.SignedInAsAsync(Role.ProvincialStaff, provinces: ["54"]); // 360 × 740
+
+        foreach (var (url, lang) in new[] { ("/Rollups?fiscalYear=2581&program=BPP", "th"), ("/Rollups/province/54?fiscalYear=2581&program=BPP", "th"),
+                     ("/Rollups/province/54?fiscalYear=2581&program=BPP", "en") })
+        {
+            if (lang == "en")
+            {
+                await page.GetByTestId("lang-en").ClickAsync();
+                await Expect(page.GetByTestId("monthly-chart")).ToContainTextAsync("Disbursed");
+            }
+            await page.GotoAsync(url);
+            await Expect(page.GetByTestId("monthly-chart")).ToBeVisibleAsync();
+            // The SVG is scaled to the phone's width: what a reader sees is the computed size times the chart's scale on screen.
+            var labels = await page.EvaluateAsync<Label[]>("""
+                [...document.querySelectorAll('[data-testid=spend-chart] text, [data-testid=monthly-chart] text')].map(t => {
+                  const px = parseFloat(getComputedStyle(t).fontSize);
+                  return { chart: t.ownerSVGElement.dataset.testid, text: t.textContent, computed: px, rendered: px * t.ownerSVGElement.getScreenCTM().a };
+                })
+                """);
+            Assert.Contains(labels, l => l.Chart == "spend-chart");
+            Assert.Contains(labels, l => l.Chart == "monthly-chart");
+            Assert.All(labels, l => Assert.True(l.Computed >= 12 && l.Rendered >= 12, $"{url} {l.Chart} '{l.Text}': {l.Computed} px, {l.Rendered:0.0} px on screen"));
+            // No label runs past its chart; the month-by-month chart's labels (legend, scale, months) keep clear of each other.
+            // (A text's box is its font's whole line, taller than its letters: the bars' rows sit closer than that and do not clash.)
+            var clashes = await page.EvaluateAsync<string[]>("""
+                [...document.querySelectorAll('[data-testid=spend-chart], [data-testid=monthly-chart]')].flatMap(svg => {
+                  const box = svg.getBoundingClientRect(), texts = [...svg.querySelectorAll('text')], out = [];
+                  const r = texts.map(t => t.getBoundingClientRect());
+                  texts.forEach((t, i) => {
+                    if (r[i].left < box.left - 0.5 || r[i].right > box.right + 0.5) out.push(`'${t.textContent}' leaves the chart`);
+                    for (let j = i + 1; svg.dataset.testid === 'monthly-chart' && j < texts.length; j++)
+                      if (r[i].left < r[j].right - 0.5 && r[j].left < r[i].right - 0.5 && r[i].top < r[j].bottom - 0.5 && r[j].top < r[i].bottom - 0.5)
+                        out.push(`'${t.textContent}' overlaps '${texts[j].textContent}'`);
+                  });
+                  return out;
+                })
+                """);
+            Assert.True(clashes.Length == 0, $"{url} ({lang}): {string.Join("; ", clashes)}");
+            Assert.Equal(360, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+            await BrowserApp.ScreenshotAsync(page, $"rollup-chart-labels-{lang}-360");
+        }
+    }
 }

@@ -13,30 +13,10 @@ namespace Housing.Tests.Rules;
 /// Each test has a fiscal year of its own, so its program year's rules touch nothing else.</summary>
 public sealed class EvidenceTests(TestApp app) : IClassFixture<TestApp>
 {
-    static int year = 2549;
+    Task<(int Year, long ProjectId, long[] Homes)> ProjectAsync(int homes, decimal allocation, decimal projectAmount)
+        => EvidenceSeed.ProjectAsync(app, homes, allocation, projectAmount);
 
-    /// <summary>A BPP project in Nai Wiang of a fiscal year of its own, with <paramref name="homes"/> homes of <paramref name="allocation"/>.</summary>
-    async Task<(int Year, long ProjectId, long[] Homes)> ProjectAsync(int homes, decimal allocation, decimal projectAmount)
-    {
-        var fy = Interlocked.Increment(ref year);
-        var budgetId = await app.Db.ScalarAsync<long>("""
-            INSERT INTO budgets (program, fiscal_year, province_code, target_households, amount) VALUES ('BPP', @fy, '54', 65, 99999999) RETURNING id
-            """, new { fy });
-        var projectId = await app.Db.ScalarAsync<long>("""
-            INSERT INTO projects (budget_id, subdistrict_code, name, target_households, amount) VALUES (@budgetId, '540101', @name, 65, @projectAmount) RETURNING id
-            """, new { budgetId, name = $"บ้านพอเพียง หลักฐาน {fy}", projectAmount });
-        var of = new MoneySeed.Home(budgetId, projectId, 0, 0);
-        var ids = new long[homes];
-        for (var i = 0; i < homes; i++) ids[i] = (await MoneySeed.AnotherHomeAsync(app.Db, of, allocation)).AllocationId;
-        return (fy, projectId, ids);
-    }
-
-    async Task RulesAsync(int fy, object rules)
-    {
-        var admin = await app.ClientAsync(Role.Admin);
-        var r = await admin.PutAsJsonAsync($"/api/v1/programs/BPP/years/{fy}", rules);
-        Assert.True(r.IsSuccessStatusCode, await r.Content.ReadAsStringAsync());
-    }
+    Task RulesAsync(int fy, object rules) => EvidenceSeed.RulesAsync(app, fy, rules);
 
     Task<HttpClient> TreasurerAsync() => app.ClientAsync(Role.Treasurer, subdistricts: ["540101"]);
 

@@ -19,7 +19,8 @@ public sealed partial class AccessMatrixTests
     /// filling its next list, a refused own-password change): done when the page answers, 200 or 400 for its form.</summary>
     sealed record PageRule(string Capability, Func<PageWorld, string> Path, Func<PageWorld, Caller, Dictionary<string, string>> Form, bool Upload = false, bool Read = false);
 
-    sealed record PageWorld(World W, long FreeHouseholdId, long CancellableId, long CancellableProjectId = 0, long ReversibleTransferId = 0);
+    sealed record PageWorld(World W, long FreeHouseholdId, long CancellableId, long CancellableProjectId = 0, long ReversibleTransferId = 0,
+        long StagedAllocationId = 0, long WithdrawableMilestoneId = 0);
 
     static Dictionary<string, string> F(params (string K, object V)[] fields) => fields.ToDictionary(f => f.K, f => Convert.ToString(f.V, System.Globalization.CultureInfo.InvariantCulture)!);
 
@@ -54,6 +55,9 @@ public sealed partial class AccessMatrixTests
         ["POST /Disbursements/Record?handler=Reverse"] = new("money", p => $"/Disbursements/Record/{p.W.AllocationId}", (p, _) => F(("id", p.W.DisbursementId), ("Reason", "ตรวจสอบสิทธิ์"))),
         ["POST /Milestones/Index"] = new("milestone", p => $"/Milestones/{p.W.AllocationId}", (_, _) => F(("stage", "approved"), ("ReachedOn", "2022-01-12"), ("Note", "ตรวจสอบสิทธิ์"))),
         ["POST /Milestones/Index?handler=Photo"] = new("milestone", p => $"/Milestones/{p.W.AllocationId}", (p, _) => F(("milestoneId", p.W.MilestoneId)), Upload: true),
+        // A home of its own, so the other milestone posts do not move its latest stage.
+        ["POST /Milestones/Index?handler=Withdraw"] = new("milestone", p => $"/Milestones/{p.StagedAllocationId}",
+            (p, _) => F(("milestoneId", p.WithdrawableMilestoneId), ("WithdrawReason", "ตรวจสอบสิทธิ์"))),
         ["POST /Mankong/Savings"] = new("money", p => $"/Mankong/Savings/{p.W.Bmk.ProjectId}", (_, c) => F(("Input.Month", $"2021-{(int)c + 1:00}"), ("Input.Balance", 500_000), ("Input.Members", 1))),
         ["POST /Mankong/Loans"] = new("manage", p => $"/Mankong/Loans/{p.W.Bmk.ProjectId}", (_, _) => F(("Input.Amount", 100_000), ("Input.Purpose", "land"),
             ("Input.AnnualRatePercent", 2), ("Input.Months", 12), ("Input.FirstDueOn", "2021-03-01"))),
@@ -153,7 +157,10 @@ public sealed partial class AccessMatrixTests
         var idle = await Seed.ProjectAsync(admin, world.BudgetId, "540101", 1, 1_000m, "โครงการที่ยกเลิกได้");
         var reversible = await Seed.CreatedAsync<System.Text.Json.JsonElement>(await admin.PostAsJsonAsync($"/api/v1/projects/{world.ProjectId}/transfers",
             new { amount = 1_000m, receivedOn = "2022-01-05", reference = "CODI-REVERSIBLE" }));
-        var pw = new PageWorld(world, free.Id, cancellable.Id, idle.Id, reversible.GetProperty("id").GetInt64());
+        var staged = await Seed.AllocationAsync(admin, world.ProjectId, (await Seed.HouseholdAsync(admin, "540101")).Id, 1_000m);
+        var withdrawable = await Seed.CreatedAsync<System.Text.Json.JsonElement>(await admin.PostAsJsonAsync($"/api/v1/allocations/{staged.Id}/milestones",
+            new { stage = "surveyed", reachedOn = "2022-01-10" }));
+        var pw = new PageWorld(world, free.Id, cancellable.Id, idle.Id, reversible.GetProperty("id").GetInt64(), staged.Id, withdrawable.GetProperty("id").GetInt64());
         var users = new Dictionary<Caller, Housing.Access.Caller>
         {
             [Caller.Admin] = await app.CreateUserAsync(Role.Admin),
