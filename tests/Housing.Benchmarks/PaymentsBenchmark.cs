@@ -14,7 +14,7 @@ namespace Housing.Benchmarks;
 
 /// <summary>
 /// Payments over HTTP (the app on loopback Kestrel: bearer token, area check, project and allocation locks,
-/// idempotency key, limits, audit row) beside the bare transaction in raw SQL (lock the allocation, sum,
+/// idempotency key, limits, payment gates, audit row) beside the bare transaction in raw SQL (lock the allocation, sum,
 /// insert), each on its own identical copy of the same data, in one run on one private cluster, taking turns of a second.
 /// Then SQL checks that no allocation and no project's cash was overspent.
 /// <c>dotnet run -c Release --project tests/Housing.Benchmarks -- payments [--clients 16] [--seconds 10]
@@ -226,6 +226,16 @@ public static class PaymentsBenchmark
                 FROM generate_series(1, @extra) k JOIN allocations a ON true
                 WHERE (a.id - 1) % @homes = (k - 1) % @homes
                 ORDER BY a.project_id, k;
+            -- Payment gates on, as a program year with rules has them: half once approved, all once building started with a
+            -- photo. Every home stands there (its photo a JPEG's first bytes), so the gates allow its whole allocation,
+            -- and each payment still reads and checks them.
+            INSERT INTO program_years (program, fiscal_year, payment_gates) VALUES ('BPP', 2565,
+                '[{"stage": "approved", "payableShare": 50}, {"stage": "construction_started", "payableShare": 100, "photo": true}]');
+            INSERT INTO milestones (allocation_id, stage, stage_order, reached_on)
+                SELECT a.id, s.stage, s.n, date '2022-01-10' + s.n::int FROM allocations a
+                CROSS JOIN unnest(ARRAY['surveyed', 'approved', 'materials_bought', 'construction_started']) WITH ORDINALITY s(stage, n) ORDER BY a.id, s.n;
+            INSERT INTO milestone_photos (milestone_id, content_type, size_bytes, sha256, content)
+                SELECT id, 'image/jpeg', 3, encode(sha256('\xffd8ff'::bytea), 'hex'), '\xffd8ff'::bytea FROM milestones WHERE stage = 'construction_started';
             -- Statistics of tables with rows, as a database in use has: a plan made for an empty ledger (a sequential scan)
             -- would be kept by every prepared statement until autovacuum's next ANALYZE, and cost more with each payment.
             ANALYZE;

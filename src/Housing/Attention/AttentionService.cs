@@ -86,24 +86,29 @@ public sealed class AttentionService(NpgsqlDataSource db, TimeProvider clock)
         // took longer than running it.
         await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync(new CommandDefinition("SET LOCAL jit = off", transaction: tx, cancellationToken: ct));
+        // The page's flags first (the province's flags sorted, top-N), then the names of those alone: joined before the
+        // LIMIT, a province of 20,000 flags looked up 20,000 homes and households for a page of 500 (p50 100 ms).
         return (await conn.QueryAsync<AttentionFlag>(new CommandDefinition("""
+            WITH page AS MATERIALIZED (
+                SELECT f.* FROM attention_flags f
+                WHERE (@provinces::text[] IS NULL OR f.province_code = ANY(@provinces::text[]))
+                  AND (@subdistricts::text[] IS NULL OR f.subdistrict_code = ANY(@subdistricts::text[]))
+                  AND (@province::text IS NULL OR f.province_code = @province)
+                  AND (@kind::text IS NULL OR f.kind = @kind)
+                  AND (@fiscalYear::int IS NULL OR f.fiscal_year = @fiscalYear) AND (@program::text IS NULL OR f.program = @program)
+                ORDER BY f.since, f.kind, f.project_id, f.allocation_id
+                LIMIT @limit::int OFFSET @offset)
             SELECT f.kind, f.project_id, f.allocation_id, f.subdistrict_code, f.since, f.stage, f.amount, f.homes, f.other_allocation_id,
                    f.fiscal_year, f.program, p.name AS project_name, h.head_name AS household_name,
                    s.name_th AS subdistrict_name_th, s.name_en AS subdistrict_name_en, d.code AS district_code,
                    d.name_th AS district_name_th, d.name_en AS district_name_en
-            FROM attention_flags f
+            FROM page f
             JOIN projects p ON p.id = f.project_id
             JOIN subdistricts s ON s.code = f.subdistrict_code
             JOIN districts d ON d.code = s.district_code
             LEFT JOIN allocations a ON a.id = f.allocation_id
             LEFT JOIN households h ON h.id = a.household_id
-            WHERE (@provinces::text[] IS NULL OR f.province_code = ANY(@provinces::text[]))
-              AND (@subdistricts::text[] IS NULL OR f.subdistrict_code = ANY(@subdistricts::text[]))
-              AND (@province::text IS NULL OR f.province_code = @province)
-              AND (@kind::text IS NULL OR f.kind = @kind)
-              AND (@fiscalYear::int IS NULL OR f.fiscal_year = @fiscalYear) AND (@program::text IS NULL OR f.program = @program)
             ORDER BY f.since, f.kind, f.project_id, f.allocation_id
-            LIMIT @limit::int OFFSET @offset
             """, new { offset = Math.Max(0, q.Offset), provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts, province, kind, fiscalYear = q.FiscalYear, program = q.Program,
                 limit = q.Limit is int l ? Math.Clamp(l, 1, 100_000) : (int?)null }, tx, cancellationToken: ct))).ToList();
     }
