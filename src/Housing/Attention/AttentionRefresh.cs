@@ -22,8 +22,8 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     /// <summary>A fiscal year ending within this many days (or ended) with homes unpaid is flagged.</summary>
     public const int FiscalYearWarnDays = 60;
 
-    /// <summary>Stage names by their order (1 surveyed … 7 handed over), as milestones store them.</summary>
-    const string Stages = "ARRAY['surveyed','approved','materials_bought','construction_started','structure_done','completed','handed_over']";
+    /// <summary>Stage codes by their order (1 surveyed … 7 handed over), as milestones store them.</summary>
+    static readonly string Stages = Rules.StandingStages.Codes;
 
     /// <summary>
     /// The flags of the projects that <c>{projects}</c> selects (alias <c>p</c>), as of @today: one SELECT for every kind.
@@ -124,8 +124,8 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     /// <summary>The columns of a flag, in the order <see cref="FlagsSql"/> gives them.</summary>
     const string FlagColumns = "kind, project_id, allocation_id, subdistrict_code, province_code, fiscal_year, program, since, stage, amount, homes, other_allocation_id";
 
-    /// <summary>JIT spent 0.4 s compiling the plan (longer than running it for a project), and the national hash aggregates
-    /// over milestones and payments spilled to disk at the default work_mem.</summary>
+    /// <summary>JIT spent 0.4 s compiling the plan (longer than running it for a project), and the national hash joins of the
+    /// homes and their progress spill to disk at the default work_mem.</summary>
     const string Settings = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB';";
 
     /// <summary>Each project's count of flags (of the projects @ids, or all), for the rollups.</summary>

@@ -9,7 +9,8 @@ namespace Housing.Rules;
 /// the writes: its standing stages are 1 .. top, and bit n - 1 of its photos stands for stage n.</summary>
 public sealed record StandingStages(IReadOnlySet<string> Reached, IReadOnlySet<string> WithPhoto)
 {
-    static readonly string Codes = "'{" + string.Join(',', MilestoneService.Stages.OrderBy(s => s.Order).Select(s => s.Code)) + "}'::text[]";
+    /// <summary>The stage codes in stage order, as a SQL text[]: element n is stage n (<see cref="MilestoneService.Stages"/>).</summary>
+    public static readonly string Codes = "'{" + string.Join(',', MilestoneService.Stages.OrderBy(s => s.Order).Select(s => s.Code)) + "}'::text[]";
 
     /// <summary>The SQL of that text for allocation <paramref name="allocation"/> (an expression naming its id).</summary>
     public static string Sql(string allocation) => $"""
