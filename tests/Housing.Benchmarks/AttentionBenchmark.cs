@@ -22,10 +22,13 @@ public static class AttentionBenchmark
     {
         var households = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 500_000;
         RuntimeHelpers.RunClassConstructor(typeof(HousingDatabase).TypeHandle); // Dapper's name and DateOnly mapping
-        await using var bench = await Bench.StartAsync(durable: false);
+        await using var bench = await Bench.StartAsync(durable: false, keepable: true);
         var db = bench.Db;
-        Console.WriteLine($"Generating {households:N0} households …");
-        await NationalData.GenerateAsync(db, households);
+        if (await db.CreateCommand("SELECT count(*) FROM households").ExecuteScalarAsync() is 0L)
+        {
+            Console.WriteLine($"Generating {households:N0} households …");
+            await NationalData.GenerateAsync(db, households);
+        }
         var config = new ConfigurationBuilder().Build();
         var refresh = new AttentionRefresh(db, TimeProvider.System, config);
         var ok = true;
@@ -84,7 +87,7 @@ public static class AttentionBenchmark
             var largest = await conn.QueryFirstAsync<string>("SELECT province_code FROM attention_flags GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
             foreach (var province in new[] { "54", largest }.Distinct())
             {
-                var name = $"bench.staff{province}";
+                var name = $"bench.staff{province}.{Environment.ProcessId}"; // a kept cluster holds the last runs' users
                 await users.CreateAsync(Caller.System, new CreateUser(name, "bench-password-2565", "ProvincialStaff", [province], []));
                 using var client = new HttpClient { BaseAddress = new Uri(baseUrl) };
                 var token = await (await client.PostAsJsonAsync("/api/v1/auth/token", new { username = name, password = "bench-password-2565" }))

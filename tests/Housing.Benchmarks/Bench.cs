@@ -16,21 +16,25 @@ public sealed class Bench : IAsyncDisposable
 {
     readonly EmbeddedPostgres cluster;
     readonly string root;
+    readonly bool kept;
     public NpgsqlDataSource Db { get; }
     /// <summary>The migrated "bench" database's connection string (with its password), e.g. to host the app on it.</summary>
     public string ConnectionString => cluster.ConnectionString("bench");
 
-    Bench(EmbeddedPostgres cluster, string root, NpgsqlDataSource db) => (this.cluster, this.root, Db) = (cluster, root, db);
+    Bench(EmbeddedPostgres cluster, string root, bool kept, NpgsqlDataSource db) => (this.cluster, this.root, this.kept, Db) = (cluster, root, kept, db);
 
-    /// <summary>Durable (fsync on) like a production server, so the figures are not flattered, unless told otherwise.</summary>
-    public static async Task<Bench> StartAsync(bool durable = true)
+    /// <summary>Durable (fsync on) like a production server, so the figures are not flattered, unless told otherwise.
+    /// <paramref name="keepable"/>: with HOUSING_BENCH_KEEP=1, the national data's cluster is kept in a fixed folder for the next
+    /// run (the rollups benchmark's), so a scenario on it skips the generation.</summary>
+    public static async Task<Bench> StartAsync(bool durable = true, bool keepable = false)
     {
-        var root = Path.Combine(Path.GetTempPath(), $"housing-bench-{Environment.ProcessId}");
+        var kept = keepable && Environment.GetEnvironmentVariable("HOUSING_BENCH_KEEP") == "1";
+        var root = Path.Combine(Path.GetTempPath(), kept ? "housing-bench-kept" : $"housing-bench-{Environment.ProcessId}");
         var cluster = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: durable);
         await HousingDatabase.CreateDatabaseIfMissingAsync(cluster.ConnectionString("postgres"), "bench");
         await HousingDatabase.MigrateAsync(cluster.ConnectionString("bench"), appRole: null, NullLogger.Instance);
         var db = NpgsqlDataSource.Create(cluster.ConnectionString("bench"));
-        return new Bench(cluster, root, db);
+        return new Bench(cluster, root, kept, db);
     }
 
     /// <summary>The app over <paramref name="connectionString"/> on a free loopback Kestrel port: production settings,
@@ -150,6 +154,7 @@ public sealed class Bench : IAsyncDisposable
     {
         await Db.DisposeAsync();
         await cluster.StopAsync();
+        if (kept) return;
         try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

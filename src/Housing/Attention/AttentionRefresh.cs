@@ -29,7 +29,10 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     /// The flags of the projects that <c>{projects}</c> selects (alias <c>p</c>), as of @today: one SELECT for every kind.
     /// Home flags read each live allocation's row of <c>home_progress</c> (0019), kept by the writes from the standing
     /// milestones and the payments: its top stage, last date, when completed, a completed stage's photo, what was paid.
-    /// A stage counts from its date, whatever day it was typed in.
+    /// A stage counts from its date, whatever day it was typed in. A home funded again is an allocation with a recorded override
+    /// (the one-home rule lets no other second allocation in: <c>AllocationService.CreateAsync</c>), found through the partial index
+    /// of overrides (0021) rather than by counting every household's allocations (0.4 s nationally). Measured on the national data
+    /// (500,000 homes): this SELECT 1.4 s, and writing its 515,000 flags with their two indexes about 2.5 s more.
     /// </summary>
     public static string FlagsSql(string? projects) => $"""
         WITH p AS (
@@ -39,7 +42,7 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
             WHERE {projects ?? "true"}
         ),
         homes AS (
-            SELECT a.id, a.project_id, a.household_id, a.amount, a.created_at, p.subdistrict_code, p.fiscal_year, p.program, p.fy_end,
+            SELECT a.id, a.project_id, a.amount, p.subdistrict_code, p.fiscal_year, p.program, p.fy_end,
                    m.top, m.photos, m.completed_on, coalesce(m.photos & 96, 0) <> 0 AS photo, coalesce(m.paid, 0) AS paid,
                    coalesce(m.last_on, (a.created_at AT TIME ZONE 'Asia/Bangkok')::date) AS moved_on
             FROM allocations a JOIN p ON p.id = a.project_id
@@ -55,12 +58,12 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
                ({Stages})[top], NULL, NULL, NULL
         FROM homes WHERE top >= 6 AND NOT photo
         UNION ALL
-        SELECT 'funded_again', h.project_id, h.id, h.subdistrict_code, left(h.subdistrict_code, 2), h.fiscal_year, h.program,
-               (h.created_at AT TIME ZONE 'Asia/Bangkok')::date, NULL, NULL, NULL, e.id
-        FROM homes h
-        JOIN (SELECT o.household_id, min(o.id) AS id FROM allocations o
-              WHERE o.cancelled_at IS NULL {(projects is null ? "" : "AND o.household_id IN (SELECT household_id FROM homes)")}
-              GROUP BY o.household_id HAVING count(*) > 1) e ON e.household_id = h.household_id AND h.id > e.id
+        SELECT 'funded_again', o.project_id, o.id, p.subdistrict_code, left(p.subdistrict_code, 2), p.fiscal_year, p.program,
+               (o.created_at AT TIME ZONE 'Asia/Bangkok')::date, NULL, NULL, NULL, e.id
+        FROM allocations o JOIN p ON p.id = o.project_id
+        CROSS JOIN LATERAL (SELECT min(x.id) AS id FROM allocations x
+                            WHERE x.household_id = o.household_id AND x.cancelled_at IS NULL AND x.id < o.id) e
+        WHERE o.override_reason IS NOT NULL AND o.cancelled_at IS NULL AND e.id IS NOT NULL
         UNION ALL
         SELECT 'cash_idle', p.id, NULL, p.subdistrict_code, left(p.subdistrict_code, 2), p.fiscal_year, p.program, i.since,
                NULL, c.received - c.paid, NULL, NULL
@@ -72,11 +75,10 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
                    (SELECT min(t.received_on) FROM transfers t WHERE t.project_id = p.id)) AS since) i
         WHERE i.since <= @today - @cashIdleDays
         UNION ALL
-        SELECT 'fiscal_year_end', project_id, NULL, subdistrict_code, left(subdistrict_code, 2), fiscal_year, program,
-               min(fy_end) - {FiscalYearWarnDays}, NULL, sum(amount - paid), count(*)::int, NULL
-        FROM homes
-        WHERE fy_end - {FiscalYearWarnDays} <= @today AND paid < amount
-        GROUP BY project_id, subdistrict_code, fiscal_year, program
+        SELECT 'fiscal_year_end', p.id, NULL, p.subdistrict_code, left(p.subdistrict_code, 2), p.fiscal_year, p.program,
+               p.fy_end - {FiscalYearWarnDays}, NULL, u.unpaid, u.homes, NULL
+        FROM p JOIN (SELECT project_id, sum(amount - paid) AS unpaid, count(*)::int AS homes FROM homes
+                     WHERE fy_end - {FiscalYearWarnDays} <= @today AND paid < amount GROUP BY project_id) u ON u.project_id = p.id
         UNION ALL
         SELECT 'payment_waiting', h.project_id, h.id, h.subdistrict_code, left(h.subdistrict_code, 2), h.fiscal_year, h.program, h.moved_on,
                w.stage, w.payable, NULL, NULL

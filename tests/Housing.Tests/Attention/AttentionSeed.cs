@@ -39,8 +39,11 @@ public sealed class AttentionSeed(NpgsqlDataSource db)
             SELECT @citizenId, @name, '1', 1, subdistrict_code, 3, 3000 FROM projects WHERE id = @projectId RETURNING id
             """, new { citizenId = first12 + CitizenId.CheckDigit(first12), name = $"นางทดสอบ ติดตาม {n}", projectId });
         var id = await conn.ExecuteScalarAsync<long>("""
-            INSERT INTO allocations (project_id, household_id, program, fiscal_year, amount, work_type, created_at)
-            SELECT p.id, @householdId, b.program, b.fiscal_year, 20000, 'repair', coalesce(@createdAt, now())
+            INSERT INTO allocations (project_id, household_id, program, fiscal_year, amount, work_type, created_at, override_reason)
+            SELECT p.id, @householdId, b.program, b.fiscal_year, 20000, 'repair', coalesce(@createdAt, now()),
+                   -- a household already funded is funded again only with a reason, as AllocationService allows it
+                   CASE WHEN EXISTS (SELECT FROM allocations o WHERE o.household_id = @householdId AND o.cancelled_at IS NULL)
+                        THEN 'ซ่อมใหม่หลังอุทกภัย' END
             FROM projects p JOIN budgets b ON b.id = p.budget_id WHERE p.id = @projectId RETURNING id
             """, new { projectId, householdId, createdAt });
         return (id, householdId.Value);
