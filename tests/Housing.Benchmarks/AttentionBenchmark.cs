@@ -29,6 +29,15 @@ public static class AttentionBenchmark
             Console.WriteLine($"Generating {households:N0} households …");
             await NationalData.GenerateAsync(db, households);
         }
+        // The year's tranches and payment gates (the demo's rules of 2565), so that the flags they raise are found as well.
+        await db.CreateCommand("""
+            INSERT INTO program_years (program, fiscal_year, cap_per_home, tranches, payment_gates)
+            SELECT DISTINCT program, fiscal_year, 40000,
+                   '[{"share": 40}, {"share": 40, "stage": "materials_bought", "homesPercent": 50}, {"share": 20, "stage": "completed", "homesPercent": 100, "photo": true}]'::jsonb,
+                   '[{"stage": "materials_bought", "payableShare": 60}, {"stage": "completed", "payableShare": 100}]'::jsonb
+            FROM budgets
+            ON CONFLICT (program, fiscal_year) DO UPDATE SET tranches = excluded.tranches, payment_gates = excluded.payment_gates
+            """).ExecuteNonQueryAsync();
         var config = new ConfigurationBuilder().Build();
         var refresh = new AttentionRefresh(db, TimeProvider.System, config);
         var ok = true;
