@@ -19,6 +19,7 @@ public static class TestCluster
 
     static async Task<EmbeddedPostgres> StartAsync()
     {
+        RemoveFinishedRuns();
         var root = Path.Combine(Path.GetTempPath(), $"housing-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         var pg = await EmbeddedPostgres.StartAsync(root, NullLogger.Instance, durable: false);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
@@ -34,6 +35,26 @@ public static class TestCluster
     }
 
     public static Task<EmbeddedPostgres> GetAsync() => Cluster.Value;
+
+    /// <summary>The clusters of earlier runs whose test process and server are both gone: the exit handler above is often
+    /// cut short by the test runner (a full run left 2 GB behind each time). A cluster whose process or postmaster still
+    /// lives (another run at this moment) is left alone.</summary>
+    static void RemoveFinishedRuns()
+    {
+        static bool Alive(int pid) => Directory.Exists($"/proc/{pid}");
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "housing-tests-*"))
+        {
+            var parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length < 4 || !int.TryParse(parts[2], out var pid) || pid == Environment.ProcessId || Alive(pid)) continue;
+            var pidFile = Path.Combine(dir, "pgdata", "postmaster.pid");
+            try
+            {
+                if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var postmaster) && Alive(postmaster)) continue;
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException) { } catch (UnauthorizedAccessException) { } // not ours to remove, or going already
+        }
+    }
 
     /// <summary>A new database owned by the owner role: a copy of the migrated template (geography and grants included),
     /// or empty. Returns the superuser's connection string to it; <see cref="AsOwner"/> and <see cref="AsApp"/> give the
