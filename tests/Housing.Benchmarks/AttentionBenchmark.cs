@@ -24,11 +24,7 @@ public static class AttentionBenchmark
         RuntimeHelpers.RunClassConstructor(typeof(HousingDatabase).TypeHandle); // Dapper's name and DateOnly mapping
         await using var bench = await Bench.StartAsync(durable: false, keepable: true);
         var db = bench.Db;
-        if (await db.CreateCommand("SELECT count(*) FROM households").ExecuteScalarAsync() is 0L)
-        {
-            Console.WriteLine($"Generating {households:N0} households …");
-            await NationalData.GenerateAsync(db, households);
-        }
+        await bench.NationalDataAsync(households);
         // The year's tranches and payment gates (the demo's rules of 2565), so that the flags they raise are found as well.
         await db.CreateCommand("""
             INSERT INTO program_years (program, fiscal_year, cap_per_home, tranches, payment_gates)

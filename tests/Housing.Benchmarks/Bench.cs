@@ -20,6 +20,8 @@ public sealed class Bench : IAsyncDisposable
     public NpgsqlDataSource Db { get; }
     /// <summary>The migrated "bench" database's connection string (with its password), e.g. to host the app on it.</summary>
     public string ConnectionString => cluster.ConnectionString("bench");
+    /// <summary>The cluster's folder, for the files a scenario writes.</summary>
+    public string Folder => root;
 
     Bench(EmbeddedPostgres cluster, string root, bool kept, NpgsqlDataSource db) => (this.cluster, this.root, this.kept, Db) = (cluster, root, kept, db);
 
@@ -35,6 +37,14 @@ public sealed class Bench : IAsyncDisposable
         await HousingDatabase.MigrateAsync(cluster.ConnectionString("bench"), appRole: null, NullLogger.Instance);
         var db = NpgsqlDataSource.Create(cluster.ConnectionString("bench"));
         return new Bench(cluster, root, kept, db);
+    }
+
+    /// <summary>The national data set (<see cref="NationalData"/>), generated unless a kept cluster holds it already.</summary>
+    public async Task NationalDataAsync(int households)
+    {
+        if (await Db.CreateCommand("SELECT count(*) FROM households").ExecuteScalarAsync() is not 0L) return;
+        Console.WriteLine($"Generating {households:N0} households …");
+        await NationalData.GenerateAsync(Db, households);
     }
 
     /// <summary>The app over <paramref name="connectionString"/> on a free loopback Kestrel port: production settings,

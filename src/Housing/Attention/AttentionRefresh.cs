@@ -31,8 +31,9 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     /// milestones and the payments: its top stage, last date, when completed, a completed stage's photo, what was paid.
     /// A stage counts from its date, whatever day it was typed in. A home funded again is an allocation with a recorded override
     /// (the one-home rule lets no other second allocation in: <c>AllocationService.CreateAsync</c>), found through the partial index
-    /// of overrides (0021) rather than by counting every household's allocations (0.4 s nationally). Measured on the national data
-    /// (500,000 homes): this SELECT 1.4 s, and writing its 515,000 flags with their two indexes about 2.5 s more.
+    /// of overrides (0021) rather than by counting every household's allocations (0.4 s nationally). A home without a progress row
+    /// stands at stage 0 with no photos. Writing the national data's 600,000 flags with their two indexes costs about 2.5 s more
+    /// than finding them (README, Performance).
     /// </summary>
     public static string FlagsSql(string? projects) => $"""
         WITH p AS (
@@ -43,7 +44,8 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         ),
         homes AS (
             SELECT a.id, a.project_id, a.amount, p.subdistrict_code, p.fiscal_year, p.program, p.fy_end,
-                   m.top, m.photos, m.completed_on, coalesce(m.photos & 96, 0) <> 0 AS photo, coalesce(m.paid, 0) AS paid,
+                   coalesce(m.top, 0) AS top, coalesce(m.photos, 0) AS photos, m.completed_on, coalesce(m.photos & 96, 0) <> 0 AS photo,
+                   coalesce(m.paid, 0) AS paid,
                    coalesce(m.last_on, (a.created_at AT TIME ZONE 'Asia/Bangkok')::date) AS moved_on
             FROM allocations a JOIN p ON p.id = a.project_id
             LEFT JOIN home_progress m ON m.allocation_id = a.id
@@ -52,10 +54,10 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         -- The homes of each project by their state (top stage and photos), which is all the gates and tranches look at, with
         -- what is unpaid (for fiscal_year_end): one pass over the homes for all three.
         states AS MATERIALIZED (
-            SELECT project_id, program, fiscal_year, coalesce(top, 0) AS top, coalesce(photos, 0) AS photos, count(*) AS homes,
+            SELECT project_id, program, fiscal_year, top, photos, count(*) AS homes,
                    count(*) FILTER (WHERE paid > 0 AND paid < amount) AS part_paid,
                    count(*) FILTER (WHERE paid < amount) AS unpaid_homes, sum(amount - paid) FILTER (WHERE paid < amount) AS unpaid
-            FROM homes GROUP BY project_id, program, fiscal_year, coalesce(top, 0), coalesce(photos, 0)
+            FROM homes GROUP BY project_id, program, fiscal_year, top, photos
         ),
         -- What the payment gates allow a home depends only on its program year and its state: worked out once for each state
         -- that part-paid homes are in (a few), not once for each home (8 µs a home: 2 s nationally). share_now: the largest
@@ -81,7 +83,7 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         SELECT 'stalled' AS kind, project_id, id AS allocation_id, subdistrict_code, left(subdistrict_code, 2) AS province_code,
                fiscal_year, program, moved_on AS since, ({Stages})[top] AS stage, NULL::numeric AS amount, NULL::int AS homes,
                NULL::bigint AS other_allocation_id
-        FROM homes WHERE coalesce(top, 0) < 6 AND moved_on <= @today - @stalledDays
+        FROM homes WHERE top < 6 AND moved_on <= @today - @stalledDays
         UNION ALL
         SELECT 'no_photo', project_id, id, subdistrict_code, left(subdistrict_code, 2), fiscal_year, program, completed_on,
                ({Stages})[top], NULL, NULL, NULL
@@ -113,7 +115,7 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         SELECT 'payment_waiting', h.project_id, h.id, h.subdistrict_code, left(h.subdistrict_code, 2), h.fiscal_year, h.program, h.moved_on,
                w.stage, round(h.amount * w.share_now / 100, 2), NULL, NULL
         FROM homes h
-        JOIN waits w ON w.program = h.program AND w.fiscal_year = h.fiscal_year AND w.top = coalesce(h.top, 0) AND w.photos = coalesce(h.photos, 0)
+        JOIN waits w ON w.program = h.program AND w.fiscal_year = h.fiscal_year AND w.top = h.top AND w.photos = h.photos
         WHERE h.paid > 0 AND h.paid >= round(h.amount * w.share_now / 100, 2) AND h.paid < h.amount
         UNION ALL
         SELECT 'tranche_unlocked', p.id, NULL, p.subdistrict_code, left(p.subdistrict_code, 2), p.fiscal_year, p.program,
@@ -142,12 +144,12 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     static string StageCounts(bool photo) => string.Join(", ", Enumerable.Range(1, Milestones.MilestoneService.Stages.Length).Select(n =>
         $"coalesce(sum(s.homes) FILTER (WHERE s.top >= {n}{(photo ? $" AND s.photos & {1 << (n - 1)} <> 0" : "")}), 0)::int"));
 
-    /// <summary>Whether home <paramref name="h"/> (a home_progress row) stands at the stage of rule <paramref name="rule"/>
-    /// (a gate or tranche of the program year's JSON), with a photo there where the rule asks: its stages are 1 .. top,
-    /// and bit n - 1 of its photos stands for stage n.</summary>
+    /// <summary>Whether homes in state <paramref name="h"/> (a row of <c>states</c>: top stage and photos) stand at the stage of
+    /// gate <paramref name="rule"/> (of the program year's JSON), with a photo there where the gate asks: their stages are
+    /// 1 .. top, and bit n - 1 of photos stands for stage n. The tranches count the same from <c>reach</c>.</summary>
     static string Reached(string h, string rule) => $"""
-        (coalesce({h}.top, 0) >= array_position({Stages}, {rule}->>'stage')
-         AND (coalesce(({rule}->>'photo')::boolean, false) = false OR coalesce({h}.photos, 0) & (1 << (array_position({Stages}, {rule}->>'stage') - 1)) <> 0))
+        ({h}.top >= array_position({Stages}, {rule}->>'stage')
+         AND (coalesce(({rule}->>'photo')::boolean, false) = false OR {h}.photos & (1 << (array_position({Stages}, {rule}->>'stage') - 1)) <> 0))
         """;
 
     /// <summary>The columns of a flag, in the order <see cref="FlagsSql"/> gives them.</summary>

@@ -32,29 +32,27 @@ public sealed class JobTests(JobTests.App app) : IClassFixture<JobTests.App>
 
     /// <summary>What Hangfire recorded of a run's job (its states, with a failure's exception) and every lock holder,
     /// for the message of a run that did not finish in time.</summary>
-    internal static async Task<string> HangfireStoryAsync(Housing.Tests.Infrastructure.TestApp app, long runId)
+    static async Task<string> HangfireStoryAsync(Housing.Tests.Infrastructure.TestApp app, long runId)
     {
-        try { return await StoryAsync(app, runId); }
+        try
+        {
+            var states = await app.Db.QueryAsync<string>("""
+                SELECT j.id || ' ' || s.name || ' ' || s.createdat || ' ' || coalesce(s.reason, '') || ' ' || coalesce(s.data::text, '')
+                FROM hangfire.job j JOIN hangfire.state s ON s.jobid = j.id WHERE j.arguments->>0 = @arg ORDER BY s.id
+                """, new { arg = runId.ToString() });
+            var locks = await app.Db.QueryAsync<string>("""
+                SELECT l.objid || ' ' || l.granted || ' ' || coalesce(a.application_name, '') || ' ' || coalesce(a.state, '') || ' ' || left(coalesce(a.query, ''), 80)
+                FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'
+                """);
+            var busy = await app.Db.QueryAsync<string>("""
+                SELECT pid || ' ' || coalesce(application_name, '') || ' ' || coalesce(state, '') || ' ' || coalesce(wait_event_type || ':' || wait_event, '')
+                       || ' ' || left(coalesce(query, ''), 100)
+                FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'
+                """);
+            var workers = await app.Db.QueryAsync<string>("SELECT id || ' ' || coalesce(data::text, '') || ' ' || lastheartbeat FROM hangfire.server");
+            return string.Join("\n", ["hangfire states:", .. states, "advisory locks:", .. locks, "busy backends:", .. busy, "hangfire servers:", .. workers]);
+        }
         catch (Exception e) { return "the story could not be read: " + e.Message; }
-    }
-
-    static async Task<string> StoryAsync(Housing.Tests.Infrastructure.TestApp app, long runId)
-    {
-        var states = await app.Db.QueryAsync<string>("""
-            SELECT j.id || ' ' || s.name || ' ' || s.createdat || ' ' || coalesce(s.reason, '') || ' ' || coalesce(s.data::text, '')
-            FROM hangfire.job j JOIN hangfire.state s ON s.jobid = j.id WHERE j.arguments->>0 = @arg ORDER BY s.id
-            """, new { arg = runId.ToString() });
-        var locks = await app.Db.QueryAsync<string>("""
-            SELECT l.objid || ' ' || l.granted || ' ' || coalesce(a.application_name, '') || ' ' || coalesce(a.state, '') || ' ' || left(coalesce(a.query, ''), 80)
-            FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'
-            """);
-        var busy = await app.Db.QueryAsync<string>("""
-            SELECT pid || ' ' || coalesce(application_name, '') || ' ' || coalesce(state, '') || ' ' || coalesce(wait_event_type || ':' || wait_event, '')
-                   || ' ' || left(coalesce(query, ''), 100)
-            FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'
-            """);
-        var workers = await app.Db.QueryAsync<string>("SELECT id || ' ' || coalesce(data::text, '') || ' ' || lastheartbeat FROM hangfire.server");
-        return string.Join("\n", ["hangfire states:", .. states, "advisory locks:", .. locks, "busy backends:", .. busy, "hangfire servers:", .. workers]);
     }
 
     static async Task<long> RunIdAsync(HttpResponseMessage response)
