@@ -181,6 +181,8 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         await conn.ExecuteAsync(new CommandDefinition($"DELETE FROM attention_counts; {CountsSql}", new { ids = (long[]?)null }, tx,
             commandTimeout: 0, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        // The counts were rewritten, and the rollups' pages join them: fresh statistics (see migration 0022).
+        await conn.ExecuteAsync(new CommandDefinition("SELECT analyze_derived('attention_counts')", cancellationToken: ct));
         return rows;
     }
 

@@ -6,7 +6,8 @@ using DocumentFormat.OpenXml.Spreadsheet;
 namespace Housing.Exports;
 
 /// <summary>
-/// The register-sized listing only: ClosedXML holds every cell (4.3 GB and 49 s for 500,000 rows), so this writes the
+/// The workbooks too big for ClosedXML only (past <see cref="ExportService.ClosedXmlHouseholdLimit"/> homes or
+/// <see cref="ExportService.ClosedXmlCellLimit"/> cells): ClosedXML holds every cell (4.3 GB and 49 s for 500,000 rows), so this writes the
 /// same sheets as <see cref="Report.AddListing"/> row by row with the OpenXml SDK's <see cref="OpenXmlWriter"/> into a
 /// write-only <see cref="Package"/>, and memory stays flat. Sheets are written one at a time, in order; the workbook
 /// part goes last, once every sheet's extent is known.

@@ -78,6 +78,8 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
         await TakeDirtyAsync(conn, tx, ct); // covered by this run
         var rows = await WriteAsync(conn, tx, AllProjectFiguresSql, null, null, ct);
         await tx.CommitAsync(ct);
+        // Every row was rewritten: fresh statistics now, not when autovacuum comes (see migration 0022).
+        await conn.ExecuteAsync(new CommandDefinition("SELECT analyze_derived('rollups')", cancellationToken: ct));
         return rows;
     }
 
