@@ -119,14 +119,14 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
             }
             var homes = households ? await CountHouseholdsAsync(tx, scope, token) : 0;
             var flags = attention is null ? null : await Attention.AttentionSheet.RowsAsync(attention, caller, fiscalYear, program, province, token);
+            var (levelRows, flagRows) = (sheets.Sum(x => x.Rows.Count), flags?.Count ?? 0);
             await AuditAsync(caller, "export.rollup_workbook", "rollup_workbook", new
             {
                 kind = "rollup_workbook", fiscalYear, program, provinceCode = province, households,
-                rows = sheets.Sum(x => x.Rows.Count) + homes + (flags?.Count ?? 0), householdRows = homes,
+                rows = levelRows + homes + flagRows, householdRows = homes,
             }, token);
 
-            var cells = sheets.Sum(x => x.Rows.Count) * LevelColumns.Length + (flags?.Count ?? 0) * Attention.AttentionSheet.Columns.Length
-                + homes * HouseholdColumns.Length;
+            var cells = levelRows * LevelColumns.Length + flagRows * Attention.AttentionSheet.Columns.Length + homes * HouseholdColumns.Length;
             if (homes > streamPast || cells > streamPastCells)
             {
                 using var x = new StreamingWorkbook(output);
