@@ -24,6 +24,9 @@ public static class Report
     /// <summary>Thai locale with the Thai Buddhist calendar (07): 2 Dec 2026 shows as "2 ธ.ค. 2569".</summary>
     public const string Date = "[$-107041E]d mmm yyyy";
     public const string HeaderFill = "FFDDEBE7";
+    /// <summary>Row heights in points: Thai at 14 pt, with its marks above and below, is cut off at the default 15 pt; a header
+    /// row holds two wrapped lines.</summary>
+    public const double RowHeight = 21, HeaderHeight = 48;
 
     public static string? Format(CellKind kind) => kind switch
     {
@@ -33,7 +36,7 @@ public static class Report
     /// <summary>A new workbook in the Thai font. Event tracking off: ClosedXML then skips its bookkeeping of every change (faster, less memory).</summary>
     public static XLWorkbook NewWorkbook()
     {
-        var wb = new XLWorkbook(XLEventTracking.Disabled);
+        var wb = new XLWorkbook(XLEventTracking.Disabled) { RowHeight = RowHeight };
         wb.Style.Font.FontName = Font;
         wb.Style.Font.FontSize = FontSize;
         return wb;
@@ -55,6 +58,8 @@ public static class Report
         ws.PageSetup.FitToPages(1, 0);
         ws.PageSetup.Margins.Left = ws.PageSetup.Margins.Right = 0.4;
         ws.PageSetup.Margins.Top = ws.PageSetup.Margins.Bottom = 0.6;
+        // ClosedXML's defaults (0.5 and 0.75) put the page header and footer over the first and last rows.
+        ws.PageSetup.Margins.Header = ws.PageSetup.Margins.Footer = 0.3;
         if (titleRows > 0) ws.PageSetup.SetRowsToRepeatAtTop(1, titleRows);
         ws.PageSetup.Header.Left.AddText(pageHeader.Replace("&", "&&"));
         ws.PageSetup.Footer.Left.AddText("หน้า &P / &N  Page &P of &N");
@@ -109,8 +114,8 @@ public static class Report
         header.Alignment.WrapText = true;
         header.Alignment.Vertical = XLAlignmentVerticalValues.Center;
         ws.Range(2, 1, 2, columns.Count).Style.Border.BottomBorder = XLBorderStyleValues.Thin;
-        ws.Row(1).Height = 40;
-        ws.Row(2).Height = 40;
+        ws.Row(1).Height = HeaderHeight;
+        ws.Row(2).Height = HeaderHeight;
 
         var r = 2;
         foreach (var values in rows)

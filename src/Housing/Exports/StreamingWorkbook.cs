@@ -158,6 +158,7 @@ public sealed class StreamingSheet
             new Pane { VerticalSplit = 2, TopLeftCell = "A3", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen },
             new Selection { Pane = PaneValues.BottomLeft, ActiveCell = "A3", SequenceOfReferences = new ListValue<StringValue> { InnerText = "A3" } })
         { WorkbookViewId = 0 }));
+        w.WriteElement(new SheetFormatProperties { DefaultRowHeight = Report.RowHeight, CustomHeight = true });
         w.WriteElement(new Columns(columns.Select((c, i) => new Column { Min = (uint)i + 1, Max = (uint)i + 1, Width = c.Width, CustomWidth = true })));
         w.WriteStartElement(new SheetData());
         foreach (var th in new[] { true, false })
@@ -172,7 +173,7 @@ public sealed class StreamingSheet
     {
         rowIndex++;
         rowNumber = rowIndex.ToString(CultureInfo.InvariantCulture);
-        if (header) w.WriteStartElement(row, [new("r", null!, rowNumber), new("ht", null!, "40"), new("customHeight", null!, "1")]);
+        if (header) w.WriteStartElement(row, [new("r", null!, rowNumber), new("ht", null!, Report.HeaderHeight.ToString(CultureInfo.InvariantCulture)), new("customHeight", null!, "1")]);
         else
         {
             rowAttributes[0] = new OpenXmlAttribute("r", null!, rowNumber);

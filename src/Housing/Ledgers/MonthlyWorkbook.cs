@@ -16,8 +16,8 @@ public static class MonthlyWorkbook
     static readonly ReportColumn[] Layout =
     [
         new("วันที่", "Date", CellKind.Date, 13),
-        new("รายการ", "Entry", CellKind.Text, 20),
-        new("เลขที่อ้างอิง / ใบเสร็จ", "Reference or receipt", CellKind.Code, 18),
+        new("รายการ", "Entry", CellKind.Text, 30),
+        new("เลขที่อ้างอิง / ใบเสร็จ", "Reference or receipt", CellKind.Code, 22),
         new("ผู้รับเงิน", "Payee", CellKind.Text, 28),
         new("รับ (บาท)", "In (baht)", CellKind.Baht, 15),
         new("จ่าย (บาท)", "Out (baht)", CellKind.Baht, 15),
