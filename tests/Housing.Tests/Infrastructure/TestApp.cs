@@ -48,7 +48,15 @@ public class TestApp : IAsyncLifetime
             ConfigureWebHost(b);
         });
         Start(Factory);
+        // An app that stops before its tests end fails them with "IServiceProvider disposed" (seen once in CI, in DemoDataTests):
+        // the stack of whatever stopped it goes to the test log, so the next time says who.
+        Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping.Register(() =>
+        {
+            if (!disposing) Console.Error.WriteLine($"{GetType().Name}: the app is stopping before its tests end, from:\n{Environment.StackTrace}");
+        });
     }
+
+    volatile bool disposing;
 
     /// <summary>Starts the app (in memory; the browser fixture starts it on Kestrel): the database is
     /// migrated before the first request.</summary>
@@ -68,6 +76,7 @@ public class TestApp : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        disposing = true;
         if (factory is not null) await factory.DisposeAsync();
     }
 
