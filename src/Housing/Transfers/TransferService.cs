@@ -26,17 +26,28 @@ public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
     sealed record LockedProject(string SubdistrictCode, int FiscalYear, decimal Amount, bool Cancelled, decimal Received, decimal Cash);
 
     /// <summary>Locks the project if the caller may record its money; an outsider's statement finds (and locks) nothing.
-    /// Received is what CODI sent net of reversals (refunds aside); cash what is on hand.</summary>
+    /// Received is what CODI sent net of reversals (refunds aside); cash what is on hand. Both are read by a second statement,
+    /// after the lock: a statement that waited for the lock keeps the snapshot it began with, so sums taken with the lock
+    /// would miss a concurrent transfer committed while it waited (two tranches could then both pass the project's amount).</summary>
     static async Task<LockedProject> LockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Caller caller, long projectId, Func<NotFound>? notFound = null)
     {
-        var locked = await conn.QuerySingleOrDefaultAsync<LockedProject>($"""
-            SELECT p.subdistrict_code, b.fiscal_year, p.amount, p.cancelled_at IS NOT NULL AS cancelled,
-                   (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.project_id = p.id AND t.kind <> 'refund') AS received,
-                   coalesce((SELECT c.received - c.paid FROM project_cash c WHERE c.project_id = p.id), 0) AS cash
+        LockedProject? locked = null;
+        await using (var reads = await conn.QueryMultipleAsync($"""
+            SELECT p.subdistrict_code, b.fiscal_year, p.amount, p.cancelled_at IS NOT NULL AS cancelled
             FROM projects p JOIN budgets b ON b.id = p.budget_id
             WHERE p.id = @projectId AND {Areas.Writable("p.subdistrict_code")}
-            FOR UPDATE OF p
-            """, Areas.Args(caller, AreaRight.RecordMoney, new { projectId }), tx);
+            FOR UPDATE OF p;
+
+            SELECT (SELECT coalesce(sum(t.amount), 0) FROM transfers t WHERE t.project_id = p.id AND t.kind <> 'refund') AS received,
+                   coalesce((SELECT c.received - c.paid FROM project_cash c WHERE c.project_id = p.id), 0) AS cash
+            FROM projects p
+            WHERE p.id = @projectId AND {Areas.Writable("p.subdistrict_code")};
+            """, Areas.Args(caller, AreaRight.RecordMoney, new { projectId }), tx))
+        {
+            var row = await reads.ReadSingleOrDefaultAsync<(string SubdistrictCode, int FiscalYear, decimal Amount, bool Cancelled)?>();
+            var money = await reads.ReadSingleOrDefaultAsync<(decimal Received, decimal Cash)?>();
+            if (row is { } r && money is { } m) locked = new LockedProject(r.SubdistrictCode, r.FiscalYear, r.Amount, r.Cancelled, m.Received, m.Cash);
+        }
         return locked ?? throw Areas.Refusal(caller, await Areas.OfProjectAsync(conn, projectId, tx), notFound ?? (() => Budgets.BudgetService.ProjectNotFound(projectId)));
     }
 
@@ -65,8 +76,12 @@ public sealed class TransferService(NpgsqlDataSource db, TimeProvider clock)
             if (keyed.Hash != hash) throw Idempotency.Reused(keyed.Id, "transferId");
             return new Saved<TransferView>(await conn.QuerySingleAsync<TransferView>($"SELECT {Columns} FROM transfers WHERE id = @Id", new { keyed.Id }, tx), true);
         }
-        var seen = await conn.QuerySingleOrDefaultAsync<TransferView>(
-            $"SELECT {Columns} FROM transfers WHERE project_id = @projectId AND reference = @reference AND kind = 'transfer'", new { projectId, reference }, tx);
+        // A tranche reversed (typed wrong) no longer holds its reference: the right figures may be recorded under it again.
+        var seen = await conn.QuerySingleOrDefaultAsync<TransferView>($"""
+            SELECT {Columns} FROM transfers t
+            WHERE t.project_id = @projectId AND t.reference = @reference AND t.kind = 'transfer'
+              AND NOT EXISTS (SELECT FROM transfers r WHERE r.reverses_id = t.id)
+            """, new { projectId, reference }, tx);
         if (seen is not null)
         {
             if (seen.Amount != cmd.Amount || seen.ReceivedOn != cmd.ReceivedOn)

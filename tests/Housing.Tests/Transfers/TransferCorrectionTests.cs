@@ -84,6 +84,52 @@ public sealed class TransferCorrectionTests(TestApp app) : IClassFixture<TestApp
     }
 
     [Fact]
+    public async Task A_reversed_tranche_is_recorded_again_under_its_own_CODI_reference()
+    {
+        var home = await MoneySeed.HomeAsync(app.Db, projectAmount: 500_000m);
+        var client = await TreasurerAsync();
+        var wrong = await TransferAsync(client, home.ProjectId, 209_000m, reference: "CODI-2565-07");
+        await Seed.CreatedAsync<TransferView>(await client.PostAsJsonAsync($"/api/v1/transfers/{wrong.Id}/reverse", new { reason = "พิมพ์เกินศูนย์หนึ่งตัว" }));
+
+        var right = await TransferAsync(client, home.ProjectId, 20_900m, reference: "CODI-2565-07");
+
+        Assert.NotEqual(wrong.Id, right.Id);
+        Assert.Equal((20_900m, "transfer", "CODI-2565-07"), (right.Amount, right.Kind, right.Reference));
+        Assert.Equal(20_900m, await app.Db.ScalarAsync<decimal>("SELECT received FROM project_cash WHERE project_id = @ProjectId", home));
+        // The live tranche holds the reference again: the same figures are a repeat (answered, nothing written), others a 409.
+        var rows = await LedgerRowsAsync(home.ProjectId);
+        var repeat = await client.PostAsJsonAsync($"/api/v1/projects/{home.ProjectId}/transfers", new { amount = 20_900m, receivedOn = "2022-01-20", reference = "CODI-2565-07" });
+        Assert.Equal((HttpStatusCode.OK, right.Id), (repeat.StatusCode, (await repeat.Content.ReadFromJsonAsync<TransferView>())!.Id));
+        var other = await Seed.ProblemAsync(await client.PostAsJsonAsync($"/api/v1/projects/{home.ProjectId}/transfers",
+            new { amount = 20_000m, receivedOn = "2022-01-20", reference = "CODI-2565-07" }), HttpStatusCode.Conflict);
+        Assert.Equal(right.Id, other.GetProperty("transferId").GetInt64());
+        Assert.Equal(rows, await LedgerRowsAsync(home.ProjectId));
+        await Invariants.AssertHoldAsync(app.Db);
+    }
+
+    [Fact]
+    public async Task Concurrent_tranches_never_add_up_past_the_projects_amount_nor_refunds_past_its_cash()
+    {
+        var client = await TreasurerAsync();
+        for (var run = 0; run < 3; run++)
+        {
+            // Twelve tranches of 10,000 at once into a project of 50,000: exactly five fit.
+            var home = await MoneySeed.HomeAsync(app.Db, projectAmount: 50_000m);
+            var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => client.PostAsJsonAsync($"/api/v1/projects/{home.ProjectId}/transfers",
+                new { amount = 10_000m, receivedOn = "2022-01-20", reference = $"CODI-R{run}-{i}" })));
+            Assert.Equal((5, 7), (answers.Count(a => a.StatusCode == HttpStatusCode.Created), answers.Count(a => a.StatusCode == HttpStatusCode.Conflict)));
+            Assert.Equal(50_000m, await app.Db.ScalarAsync<decimal>("SELECT received FROM project_cash WHERE project_id = @ProjectId", home));
+
+            // Then ten refunds of 8,000 at once against the 50,000 on hand: exactly six fit, and the cash never goes below zero.
+            var refunds = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => client.PostAsJsonAsync($"/api/v1/projects/{home.ProjectId}/refunds",
+                new { amount = 8_000m, paidOn = "2022-09-30", reference = $"RET-R{run}-{i}" })));
+            Assert.Equal((6, 4), (refunds.Count(a => a.StatusCode == HttpStatusCode.Created), refunds.Count(a => a.StatusCode == HttpStatusCode.Conflict)));
+            Assert.Equal(2_000m, await app.Db.ScalarAsync<decimal>("SELECT received - paid FROM project_cash WHERE project_id = @ProjectId", home));
+        }
+        await Invariants.AssertHoldAsync(app.Db);
+    }
+
+    [Fact]
     public async Task Money_dated_before_its_fiscal_year_began_is_a_400_and_writes_nothing()
     {
         var home = await MoneySeed.HomeAsync(app.Db);
