@@ -66,6 +66,11 @@ public sealed partial class BudgetService
             if (amount < received)
                 throw new Conflict($"ต่ำกว่าเงินที่รับโอนแล้ว {Thai.Baht(received, Thai.ThaiCulture)} ไม่ได้",
                     $"The amount cannot be below the {Thai.Baht(received, Thai.EnglishCulture)} received.") { Extensions = { ["received"] = received } };
+            // Baan Mankong: the community works it holds (WorkService.CreateAsync keeps them within the amount under this lock).
+            var works = await conn.ExecuteScalarAsync<decimal>("SELECT coalesce(sum(amount), 0) FROM works WHERE project_id = @id", new { id }, tx);
+            if (amount < works)
+                throw new Conflict($"ต่ำกว่างบงานชุมชนที่ตั้งไว้แล้ว {Thai.Baht(works, Thai.ThaiCulture)} ไม่ได้",
+                    $"The amount cannot be below the {Thai.Baht(works, Thai.EnglishCulture)} its community works hold.") { Extensions = { ["works"] = works } };
             var budget = await conn.QuerySingleAsync<(decimal Amount, decimal Others)>("""
                 SELECT b.amount, (SELECT coalesce(sum(p.amount), 0) FROM projects p WHERE p.budget_id = b.id AND p.cancelled_at IS NULL AND p.id <> @id) AS others
                 FROM budgets b WHERE b.id = @BudgetId
@@ -101,6 +106,7 @@ public sealed partial class BudgetService
         var moved = await conn.ExecuteScalarAsync<bool>("""
             SELECT EXISTS (SELECT FROM transfers WHERE project_id = @id) OR EXISTS (SELECT FROM disbursements WHERE project_id = @id)
                 OR EXISTS (SELECT FROM work_payments WHERE project_id = @id)
+                OR EXISTS (SELECT FROM loan_drawdowns d JOIN loans l ON l.id = d.loan_id WHERE l.project_id = @id)
             """, new { id }, tx);
         if (moved)
             throw new Conflict("ยกเลิกโครงการไม่ได้: มีการรับหรือจ่ายเงินแล้ว", "The project cannot be cancelled: money has moved.");

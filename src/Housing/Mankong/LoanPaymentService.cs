@@ -26,8 +26,10 @@ public sealed class LoanPaymentService(NpgsqlDataSource db, TimeProvider clock)
         await using var conn = await db.OpenConnectionAsync(ct);
         await LoanService.FindAsync(conn, caller, loanId, (c, s) => c.CanManage(s), ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        // The lock first, the sum in a statement of its own after it: a statement that waited for the lock still reads
-        // with the snapshot it started with, so a sum in it could miss the drawdown of the writer it waited for.
+        // The project shared (a cancellation waits, and finds this drawdown), then the loan. The lock first, the sum in a
+        // statement of its own after it: a statement that waited for the lock still reads with the snapshot it started
+        // with, so a sum in it could miss the drawdown of the writer it waited for.
+        await LockProjectAsync(conn, tx, loanId, cmd.PaidOn!.Value, ct);
         var amount = await conn.ExecuteScalarAsync<decimal>(new CommandDefinition(
             "SELECT amount FROM loans WHERE id = @loanId FOR UPDATE", new { loanId }, tx, cancellationToken: ct));
         var drawn = await conn.ExecuteScalarAsync<decimal>(new CommandDefinition(
@@ -58,6 +60,7 @@ public sealed class LoanPaymentService(NpgsqlDataSource db, TimeProvider clock)
         await using var conn = await db.OpenConnectionAsync(ct);
         await LoanService.FindAsync(conn, caller, loanId, (c, s) => c.CanRecordMoney(s), ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        await LockProjectAsync(conn, tx, loanId, cmd.PaidOn!.Value, ct);
         await conn.ExecuteAsync(new CommandDefinition("SELECT 1 FROM loans WHERE id = @loanId FOR UPDATE", new { loanId }, tx, cancellationToken: ct));
         // Read after the lock, in statements of their own, so a concurrent request with this key finds the first one's row.
         if (key is not null)
@@ -134,4 +137,13 @@ public sealed class LoanPaymentService(NpgsqlDataSource db, TimeProvider clock)
     static string RequestHash(decimal amount, DateOnly paidOn, string reference)
         => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\u001f',
             amount.ToString("0.00", CultureInfo.InvariantCulture), paidOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), reference))));
+
+    /// <summary>The loan's project shared and open, and the money not dated before the project's fiscal year began.</summary>
+    static async Task LockProjectAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long loanId, DateOnly on, CancellationToken ct)
+    {
+        var projectId = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT project_id FROM loans WHERE id = @loanId", new { loanId }, tx, cancellationToken: ct));
+        var (_, fiscalYear) = await MankongProjects.LockOpenAsync(conn, tx, projectId, ct, share: true);
+        Ledgers.CashDays.EnsureInFiscalYear(on, fiscalYear, "paidOn");
+    }
 }

@@ -43,7 +43,7 @@ public sealed class LoanService(NpgsqlDataSource db, TimeProvider clock)
         await MankongProjects.FindAsync(conn, caller, projectId, (c, s) => c.CanManage(s), ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // Savings reports are append-only and one a month, so the latest read after this lock is the one the loan rests on.
-        await conn.ExecuteAsync(new CommandDefinition("SELECT 1 FROM projects WHERE id = @projectId FOR UPDATE", new { projectId }, tx, cancellationToken: ct));
+        await MankongProjects.LockOpenAsync(conn, tx, projectId, ct);
         var latest = await conn.QuerySingleOrDefaultAsync<Latest>(new CommandDefinition("""
             SELECT month, balance FROM savings_reports WHERE project_id = @projectId ORDER BY month DESC LIMIT 1
             """, new { projectId }, tx, cancellationToken: ct));

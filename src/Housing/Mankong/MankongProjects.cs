@@ -28,6 +28,20 @@ public static class MankongProjects
         return p;
     }
 
+    /// <summary>Locks the project (FOR UPDATE, or FOR SHARE where writers of one loan may go side by side) after
+    /// <see cref="FindAsync"/> checked the caller, and refuses a cancelled one: a cancellation locks it too, so the two
+    /// cannot pass each other. Returns its amount and fiscal year as they stand after the lock.</summary>
+    public static async Task<(decimal Amount, int FiscalYear)> LockOpenAsync(IDbConnection conn, IDbTransaction tx, long projectId, CancellationToken ct,
+        bool share = false)
+    {
+        var p = await conn.QuerySingleAsync<(decimal Amount, int FiscalYear, bool Cancelled)>(new CommandDefinition($"""
+            SELECT p.amount, b.fiscal_year, p.cancelled_at IS NOT NULL FROM projects p JOIN budgets b ON b.id = p.budget_id
+            WHERE p.id = @projectId FOR {(share ? "SHARE" : "UPDATE")} OF p
+            """, new { projectId }, tx, cancellationToken: ct));
+        if (p.Cancelled) throw Transfers.TransferService.ProjectCancelled();
+        return (p.Amount, p.FiscalYear);
+    }
+
     /// <summary>"2026-05" → 1 May 2026; null when it is not a month.</summary>
     public static DateOnly? ParseMonth(string? month)
         => DateOnly.TryParseExact(month?.Trim(), "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) && d.Year >= 2000 && d.Year <= 2200

@@ -35,9 +35,10 @@ public sealed class WorkService(NpgsqlDataSource db, TimeProvider clock)
         v.ThrowIfInvalid();
 
         await using var conn = await db.OpenConnectionAsync(ct);
-        var project = await MankongProjects.FindAsync(conn, caller, projectId, (c, s) => c.CanManage(s), ct);
+        await MankongProjects.FindAsync(conn, caller, projectId, (c, s) => c.CanManage(s), ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("SELECT 1 FROM projects WHERE id = @projectId FOR UPDATE", new { projectId }, tx, cancellationToken: ct));
+        // The amount as it stands after the lock (a correction of it takes the same lock), the works' sum after it.
+        var project = await MankongProjects.LockOpenAsync(conn, tx, projectId, ct);
         var held = await conn.ExecuteScalarAsync<decimal>(new CommandDefinition(
             "SELECT coalesce(sum(amount), 0) FROM works WHERE project_id = @projectId", new { projectId }, tx, cancellationToken: ct));
         var left = project.Amount - held;
