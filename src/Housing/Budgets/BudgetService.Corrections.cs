@@ -17,7 +17,11 @@ public sealed partial class BudgetService
     static void Target(Validator v, int? target)
         => v.Check(target is null or (> 0 and <= 1_000_000), "targetHouseholds", "เป้าหมายจำนวนครัวเรือนต้องมากกว่าศูนย์", "The target households must be more than zero.");
 
-    /// <summary>Changes a budget's target or amount; never below what its (live) projects hold.</summary>
+    static Conflict BelowAllocated(int homes) => new($"เป้าหมายต่ำกว่าครัวเรือนที่จัดสรรแล้ว {homes:N0} ครัวเรือน ไม่ได้",
+        $"The target cannot be below the {homes:N0} households already allocated.") { Extensions = { ["allocatedHouseholds"] = homes } };
+
+    /// <summary>Changes a budget's target or amount; never below what its (live) projects hold, nor its target below the
+    /// households allocated in them.</summary>
     public async Task<BudgetView> ChangeAsync(Caller caller, long id, ChangeBudget cmd, CancellationToken ct = default)
     {
         var v = new Validator();
@@ -30,6 +34,15 @@ public sealed partial class BudgetService
         await using var tx = await conn.BeginTransactionAsync(ct);
         await LockBudgetAsync(conn, tx, caller, id);
         var before = await conn.QuerySingleAsync<BudgetView>(BudgetSql + " WHERE b.id = @id", new { id }, tx);
+        if (cmd.TargetHouseholds is int target)
+        {
+            // Its projects shared, so an allocation (which locks its project) waits or is counted: the homes read are final.
+            var homes = await conn.ExecuteScalarAsync<int>("""
+                WITH locked AS (SELECT id FROM projects WHERE budget_id = @id FOR SHARE)
+                SELECT count(*)::int FROM allocations a WHERE a.project_id IN (SELECT id FROM locked) AND a.cancelled_at IS NULL
+                """, new { id }, tx);
+            if (target < homes) throw BelowAllocated(homes);
+        }
         if (cmd.Amount is decimal amount && amount < before.Projected)
             throw new Conflict($"ต่ำกว่างบที่แบ่งให้โครงการแล้ว {Thai.Baht(before.Projected, Thai.ThaiCulture)} ไม่ได้",
                 $"The amount cannot be below the {Thai.Baht(before.Projected, Thai.EnglishCulture)} its projects hold.") { Extensions = { ["projected"] = before.Projected } };
@@ -56,6 +69,7 @@ public sealed partial class BudgetService
         await using var tx = await conn.BeginTransactionAsync(ct);
         var before = await LockProjectAsync(conn, tx, caller, id);
         if (before.IsCancelled) throw Transfers.TransferService.ProjectCancelled();
+        if (cmd.TargetHouseholds is int target && target < before.Households) throw BelowAllocated(before.Households);
         if (cmd.Amount is decimal amount)
         {
             if (amount < before.Allocated)

@@ -79,10 +79,40 @@ public sealed class CorrectionTests(TestApp app) : IClassFixture<TestApp>
         var renamed = (await (await staff.PatchAsJsonAsync($"/api/v1/projects/{project.Id}", new { name = "บ้านพอเพียง ต.ในเวียง (แก้ชื่อ)", amount = 25_000m, reason = "ชื่อผิด" }))
             .Content.ReadFromJsonAsync<ProjectView>())!;
         Assert.Equal(("บ้านพอเพียง ต.ในเวียง (แก้ชื่อ)", 25_000m, 5), (renamed.Name, renamed.Amount, renamed.TargetHouseholds));
-        Assert.Equal(2, await app.Db.CountAsync("audit_log", "action IN ('budget.change', 'project.change')"));
+        Assert.Equal(2, await app.Db.CountAsync("audit_log", "(action, entity_id) IN (('budget.change', @b), ('project.change', @p))",
+            new { b = budget.Id.ToString(), p = project.Id.ToString() }));
         var treasurer = await app.ClientAsync(Role.Treasurer, subdistricts: ["540103"]);
         await Seed.ProblemAsync(await treasurer.PatchAsJsonAsync($"/api/v1/projects/{project.Id}", new { amount = 30_000m, reason = "x" }), HttpStatusCode.Forbidden);
         await Invariants.AssertHoldAsync(app.Db);
+    }
+
+    [Fact]
+    public async Task Targets_are_never_corrected_below_the_households_already_allocated()
+    {
+        var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
+        var budget = await Seed.BudgetAsync(staff, "54", Seed.NewYear(), 10, 100_000m);
+        var project = await Seed.ProjectAsync(staff, budget.Id, "540103", 5, 60_000m);
+        var other = await Seed.ProjectAsync(staff, budget.Id, "540103", 2, 30_000m, "โครงการสอง");
+        for (var i = 0; i < 3; i++) await Seed.AllocationAsync(staff, project.Id, (await Seed.HouseholdAsync(staff, "540103")).Id, 5_000m);
+        await Seed.AllocationAsync(staff, other.Id, (await Seed.HouseholdAsync(staff, "540103")).Id, 5_000m);
+        const string Changes = "(action, entity_id) IN (('budget.change', @b), ('project.change', @p))";
+        var ids = new { b = budget.Id.ToString(), p = project.Id.ToString() };
+        var audits = await app.Db.CountAsync("audit_log", Changes, ids);
+
+        var project2 = await Seed.ProblemAsync(await staff.PatchAsJsonAsync($"/api/v1/projects/{project.Id}", new { targetHouseholds = 2, reason = "ลดเป้า" }), HttpStatusCode.Conflict);
+        Assert.Equal((3, "เป้าหมายต่ำกว่าครัวเรือนที่จัดสรรแล้ว 3 ครัวเรือน ไม่ได้"),
+            (project2.GetProperty("allocatedHouseholds").GetInt32(), project2.GetProperty("detail").GetString()));
+        var budget3 = await Seed.ProblemAsync(await staff.PatchAsJsonAsync($"/api/v1/budgets/{budget.Id}", new { targetHouseholds = 3, reason = "ลดเป้า" }), HttpStatusCode.Conflict);
+        Assert.Equal(4, budget3.GetProperty("allocatedHouseholds").GetInt32());
+        Assert.Equal((5, 10), (await app.Db.ScalarAsync<int>("SELECT target_households FROM projects WHERE id = @Id", project),
+            await app.Db.ScalarAsync<int>("SELECT target_households FROM budgets WHERE id = @Id", budget)));
+        Assert.Equal(audits, await app.Db.CountAsync("audit_log", Changes, ids));
+
+        // Down to exactly what is allocated is allowed.
+        Assert.Equal(3, (await (await staff.PatchAsJsonAsync($"/api/v1/projects/{project.Id}", new { targetHouseholds = 3, reason = "ลดเป้า" }))
+            .Content.ReadFromJsonAsync<ProjectView>())!.TargetHouseholds);
+        Assert.Equal(4, (await (await staff.PatchAsJsonAsync($"/api/v1/budgets/{budget.Id}", new { targetHouseholds = 4, reason = "ลดเป้า" }))
+            .Content.ReadFromJsonAsync<BudgetView>())!.TargetHouseholds);
     }
 
     [Fact]
