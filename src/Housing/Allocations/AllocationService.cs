@@ -209,12 +209,29 @@ public sealed class AllocationService(NpgsqlDataSource db)
         CheckCap(project, cmd.Amount!.Value);
         var left = project.Amount - await AllocatedAsync(conn, tx, project.Id, exceptId: id);
         if (cmd.Amount > left) throw OverProject(left);
+        if (cmd.Amount < before.Amount && before.Paid > 0) await EnsureGatesCoverAsync(conn, tx, project, id, cmd.Amount.Value, before.Paid);
 
         await conn.ExecuteAsync("UPDATE allocations SET amount = @Amount, work_type = @WorkType WHERE id = @id", new { cmd.Amount, cmd.WorkType, id }, tx);
         var after = await ReadAsync(conn, tx, id);
         await Audit.WriteAsync(conn, tx, caller, "allocation.change", "allocation", id, before, new { after, reason = cmd.Reason!.Trim() }, ct);
         await tx.CommitAsync(ct);
         return after;
+    }
+
+    /// <summary>A lower amount must still cover what was paid under the payment gates: cut to what was paid, a home paid its
+    /// first share at "materials bought" would read as paid in full before it was built. The stages are read under the
+    /// project lock, which a withdrawal of a stage takes too.</summary>
+    static async Task EnsureGatesCoverAsync(IDbConnection conn, IDbTransaction tx, LockedProject project, long id, decimal amount, decimal paid)
+    {
+        var r = await conn.QuerySingleAsync<(string? Gates, string? Stages)>($"""
+            SELECT (SELECT y.payment_gates::text FROM program_years y WHERE y.program = @Program AND y.fiscal_year = @FiscalYear),
+                   {Rules.StandingStages.Sql("@id")}
+            """, new { project.Program, project.FiscalYear, id }, tx);
+        if (Rules.Gates.Allow(Rules.Gates.Parse(r.Gates), amount, Rules.StandingStages.Parse(r.Stages)) is { } allow && paid > allow.Payable)
+            throw new Conflict(
+                $"ลดจำนวนเงินไม่ได้: จ่ายไปแล้ว {Thai.Baht(paid, Thai.ThaiCulture)} เกินที่ขั้นตอนปัจจุบันให้จ่ายได้ {Thai.Baht(allow.Payable, Thai.ThaiCulture)} ({allow.Share:0.##}% ของยอดใหม่)",
+                $"The amount cannot be lowered: the {Thai.Baht(paid, Thai.EnglishCulture)} paid is more than the {Thai.Baht(allow.Payable, Thai.EnglishCulture)} ({allow.Share:0.##} % of the new amount) its stages allow.")
+                { Extensions = { ["paid"] = paid, ["payable"] = allow.Payable } };
     }
 
     /// <summary>Cancels with a written reason; refused once anything has been paid on it (cancelling would go below the paid amount).</summary>

@@ -196,6 +196,36 @@ public sealed class EvidenceTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task An_allocation_is_never_cut_below_what_its_stages_allow_for_what_was_paid()
+    {
+        var (fy, projectId, homes) = await ProjectAsync(1, 30_000m, 100_000m);
+        await RulesAsync(fy, Gates);
+        await MoneySeed.TransferAsync(app.Db, projectId, 30_000m);
+        var c = await TreasurerAsync();
+        var home = homes[0];
+        var stages = await StagesAsync(c, home, "construction_started");
+        await PhotoAsync(c, stages["construction_started"]);
+        Assert.Equal(HttpStatusCode.Created, (await PayAsync(c, home, 18_000m)).StatusCode); // 60 % of 30,000
+        var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
+        var audits = await app.Db.CountAsync("audit_log", "action = 'allocation.change' AND entity_id = @id", new { id = home.ToString() });
+
+        // Cut to what was paid, the home would read as paid in full before it was completed: 60 % of 29,999.99 is 17,999.99.
+        var refused = await Seed.ProblemAsync(await staff.PutAsJsonAsync($"/api/v1/allocations/{home}",
+            new { amount = 29_999.99m, workType = "repair", reason = "ลดงบ" }), HttpStatusCode.Conflict);
+        Assert.Equal((18_000m, 17_999.99m), (refused.GetProperty("paid").GetDecimal(), refused.GetProperty("payable").GetDecimal()));
+        Assert.Equal("ลดจำนวนเงินไม่ได้: จ่ายไปแล้ว 18,000.00 บาท เกินที่ขั้นตอนปัจจุบันให้จ่ายได้ 17,999.99 บาท (60% ของยอดใหม่)", refused.GetProperty("detail").GetString());
+        await Seed.ProblemAsync(await staff.PutAsJsonAsync($"/api/v1/allocations/{home}", new { amount = 18_000m, workType = "repair", reason = "ลดงบ" }),
+            HttpStatusCode.Conflict);
+        Assert.Equal(30_000m, await app.Db.ScalarAsync<decimal>("SELECT amount FROM allocations WHERE id = @home", new { home }));
+        Assert.Equal(audits, await app.Db.CountAsync("audit_log", "action = 'allocation.change' AND entity_id = @id", new { id = home.ToString() }));
+
+        // Once completed, every baht may be paid: the cut to what was paid is allowed.
+        await StagesAsync(c, home, "completed", from: "structure_done");
+        (await staff.PutAsJsonAsync($"/api/v1/allocations/{home}", new { amount = 18_000m, workType = "repair", reason = "ลดงบ" })).EnsureSuccessStatusCode();
+        Assert.Equal(18_000m, await app.Db.ScalarAsync<decimal>("SELECT amount FROM allocations WHERE id = @home", new { home }));
+    }
+
+    [Fact]
     public async Task A_stage_cannot_be_withdrawn_while_payments_rest_on_it_and_a_refusal_writes_nothing()
     {
         var (fy, projectId, homes) = await ProjectAsync(1, 20_000m, 100_000m);
