@@ -121,6 +121,8 @@ public static partial class AuditLabels
         ["paymentGates"] = new("เงื่อนไขการจ่าย", "Payment gates"), ["overrideReason"] = new("เหตุผลที่สนับสนุนซ้ำ", "Reason for funding again"),
         ["withdrawnAt"] = new("ถอนเมื่อ", "Withdrawn at"), ["withdrawReason"] = new("เหตุผลที่ถอน", "Reason for withdrawing"),
         ["disbursementId"] = new("รหัสรายการจ่าย", "Payment id"),
+        ["remaining"] = new("คงเหลือ", "Remaining"), ["cash"] = new("เงินสดคงเหลือ", "Cash on hand"), ["balance"] = new("ยอดคงเหลือ", "Balance"),
+        ["received"] = new("รับแล้ว", "Received"), ["disbursed"] = new("เบิกจ่ายแล้ว", "Disbursed"),
         ["existingAllocationId"] = new("การจัดสรรครั้งก่อน", "Earlier allocation"), ["allocationsCancelled"] = new("งบรายครัวเรือนที่ยกเลิกด้วย", "Home budgets cancelled with it"),
     };
 
@@ -201,6 +203,8 @@ public static partial class AuditLabels
                 return v.TryGetInt64(out var n) && !field.EndsWith("Id", StringComparison.Ordinal) && field != "id" ? Thai.Number(n) : v.GetRawText();
             case JsonValueKind.Array:
                 if (field == "photos") return Thai.Number(v.GetArrayLength());
+                if (field is "tranches" or "paymentGates" && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Object))
+                    return v.GetArrayLength() == 0 ? "—" : string.Join("; ", v.EnumerateArray().Select((e, i) => Rule(field, i + 1, e, culture)));
                 var items = v.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? Text(field, e.GetString()!, culture, name) : e.GetRawText()).ToList();
                 return items.Count == 0 ? "—" : string.Join(", ", items);
             case JsonValueKind.String: return Text(field, v.GetString()!, culture, name);
@@ -218,9 +222,33 @@ public static partial class AuditLabels
         if (field is "stage") return Housing.Milestones.MilestoneService.Stages.FirstOrDefault(x => x.Code == s) is { } st ? (culture.TwoLetterISOLanguageName == "en" ? st.NameEn : st.NameTh) : s;
         if (field is "program") return s switch { "BPP" => culture.TwoLetterISOLanguageName == "en" ? "Baan Por Piang" : "บ้านพอเพียง", "BMK" => culture.TwoLetterISOLanguageName == "en" ? "Baan Mankong" : "บ้านมั่นคง", _ => s };
         if (field is "workType") return Housing.Allocations.WorkTypes.All.FirstOrDefault(w => w.Code == s) is { Name.Th: not null } w ? w.Name.For(culture) : s;
+        if (Values.TryGetValue((field, s), out var value)) return value.For(culture);
         if (field is "landTenure") return Housing.Households.HouseholdLists.Name(Housing.Households.HouseholdLists.LandTenures, s).For(culture);
         if (field is "vulnerabilities") return Housing.Households.HouseholdLists.Name(Housing.Households.HouseholdLists.Vulnerabilities, s).For(culture);
         return s;
+    }
+
+    /// <summary>The words for the codes of a ledger entry's kind, a payee's type and a payment's method.</summary>
+    static readonly Dictionary<(string Field, string Code), Msg> Values = new()
+    {
+        [("kind", "transfer")] = new("เงินโอนจาก พอช.", "Money from CODI"), [("kind", "reversal")] = new("กลับรายการ", "Reversal"),
+        [("kind", "refund")] = new("คืนเงิน พอช.", "Refund to CODI"),
+        [("payeeType", "household")] = new("ครัวเรือน", "Household"), [("payeeType", "supplier")] = new("ร้านค้า/ผู้ขาย", "Supplier"),
+        [("payeeType", "contractor")] = new("ผู้รับเหมา", "Contractor"),
+        [("method", "transfer")] = new("โอนเงิน", "Bank transfer"), [("method", "cash")] = new("เงินสด", "Cash"), [("method", "cheque")] = new("เช็ค", "Cheque"),
+    };
+
+    /// <summary>A tranche or payment gate of a program year's rules in words: "งวด 2: 40% เมื่อบ้าน 50% ถึงขั้นซื้อวัสดุ (มีรูป)".</summary>
+    static string Rule(string field, int n, JsonElement e, CultureInfo culture)
+    {
+        var en = culture.TwoLetterISOLanguageName == "en";
+        string? Get(string name) => e.TryGetProperty(name, out var x) && x.ValueKind != JsonValueKind.Null ? (x.ValueKind == JsonValueKind.String ? x.GetString() : x.GetRawText()) : null;
+        var stage = Get("stage") is { } code ? Housing.Milestones.MilestoneService.Stages.FirstOrDefault(x => x.Code == code) is { } st ? (en ? st.NameEn : st.NameTh) : code : null;
+        var photo = Get("photo") == "true" ? (en ? " with a photo" : " (มีรูป)") : "";
+        if (field == "paymentGates")
+            return en ? $"at {stage}{photo}: up to {Get("payableShare")} %" : $"ขั้น{stage}{photo}: จ่ายได้ถึง {Get("payableShare")}%";
+        var condition = stage is null ? "" : en ? $" once {Get("homesPercent") ?? "100"} % of homes reach {stage}{photo}" : $" เมื่อบ้าน {Get("homesPercent") ?? "100"}% ถึงขั้น{stage}{photo}";
+        return en ? $"tranche {n}: {Get("share")} %{condition}" : $"งวด {n}: {Get("share")}%{condition}";
     }
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")]

@@ -132,7 +132,7 @@ public sealed class AllocationService(NpgsqlDataSource db)
         await Audit.WriteAsync(conn, tx, caller, "allocation.create", "allocation", id, null, view, ct);
         if (funded is not null)
             await Audit.WriteAsync(conn, tx, caller, "allocation.override", "allocation", id, null,
-                new { allocationId = id, householdId = cmd.HouseholdId, existingAllocationId = funded.Id, overrideReason }, ct);
+                new { allocationId = id, projectId, householdId = cmd.HouseholdId, existingAllocationId = funded.Id, overrideReason }, ct);
         await tx.CommitAsync(ct);
         return view;
     }

@@ -105,6 +105,10 @@ public sealed class ProgramRuleTests(TestApp app) : IClassFixture<TestApp>
         var audit = JsonDocument.Parse(await app.Db.ScalarAsync<string>(
             "SELECT after::text FROM audit_log WHERE action = 'allocation.override' AND entity_id = @id", new { id = again.Id.ToString() })).RootElement;
         Assert.Equal(first.Id, audit.GetProperty("existingAllocationId").GetInt64());
+        // The audit log's project filter finds the override with the allocation it made.
+        var admin = await app.ClientAsync(Role.Admin);
+        var logged = await admin.GetFromJsonAsync<JsonElement>($"/api/v1/audit?project={p2570.Id}");
+        Assert.Contains("allocation.override", logged.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("action").GetString()));
         await Invariants.AssertHoldAsync(app.Db);
     }
 
