@@ -75,6 +75,11 @@ public static class Tranches
     public static decimal Unlocked(IReadOnlyList<TrancheState> states, decimal projectAmount)
         => states.All(s => s.Status != "waiting") ? projectAmount : states.TakeWhile(s => s.Status != "waiting").Select(s => s.UpTo).DefaultIfEmpty(0m).Last();
 
+    /// <summary>What a waiting tranche waits for: the first condition unmet at or before it. A tranche received earlier
+    /// whose stage was since withdrawn holds back the ones after it, and they name its condition, not their own.</summary>
+    public static TrancheState Blocking(IReadOnlyList<TrancheState> states, TrancheState waiting)
+        => states.FirstOrDefault(s => s.No <= waiting.No && s.Have < s.Needed) ?? waiting;
+
     /// <summary>Refuses a transfer of <paramref name="amount"/> past the tranches unlocked, naming the condition still unmet.
     /// Called after the project lock, in the transfer's transaction.</summary>
     public static async Task EnsureUnlockedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long projectId, decimal projectAmount, decimal received,
@@ -84,7 +89,7 @@ public static class Tranches
         var unlocked = Unlocked(states, projectAmount);
         if (received + amount <= unlocked) return;
         var left = Math.Max(0m, unlocked - received);
-        var waiting = states.First(s => s.Status == "waiting").Condition;
+        var waiting = Blocking(states, states.First(s => s.Status == "waiting")).Condition;
         throw new Conflict($"{waiting.Th} (รับโอนได้อีก {Thai.Baht(left, Thai.ThaiCulture)})",
             $"Not unlocked yet: {waiting.En} ({Thai.Baht(left, Thai.EnglishCulture)} may be received now).")
         {

@@ -102,6 +102,25 @@ public sealed class EvidenceTests(TestApp app) : IClassFixture<TestApp>
     }
 
     [Fact]
+    public async Task A_tranche_held_back_by_an_earlier_ones_withdrawn_stage_names_that_stage()
+    {
+        var (fy, projectId, homes) = await ProjectAsync(1, 25_000m, 100_000m);
+        await RulesAsync(fy, new { tranches = new object[] { new { share = 30m }, new { share = 30m, stage = "approved", homesPercent = 100m }, new { share = 40m } } });
+        var c = await TreasurerAsync();
+        var stages = await StagesAsync(c, homes[0], "approved");
+        Assert.Equal(HttpStatusCode.Created, (await TransferAsync(c, projectId, 60_000m, "T-1")).StatusCode);
+        (await c.PostAsJsonAsync($"/api/v1/milestones/{stages["approved"]}/withdraw", new { reason = "บันทึกผิดบ้าน" })).EnsureSuccessStatusCode();
+
+        var refused = await Seed.ProblemAsync(await TransferAsync(c, projectId, 40_000m, "T-3"), HttpStatusCode.Conflict);
+        Assert.Equal("งวดที่ 2 ต้องมีบ้านอนุมัติ 1 หลัง: ตอนนี้ 0 หลัง (รับโอนได้อีก 0.00 บาท)", refused.GetProperty("detail").GetString());
+        Assert.Equal(3, refused.GetProperty("tranche").GetInt32());
+        var page = await (await c.GetAsync($"/Projects/{projectId}")).Content.ReadAsStringAsync();
+        Assert.Contains("data-testid=\"tranche-3\" data-status=\"waiting\"", page);
+        Assert.Contains("รอ: งวดที่ 2 ต้องมีบ้านอนุมัติ 1 หลัง: ตอนนี้ 0 หลัง", page);
+        Assert.DoesNotContain("ไม่มีเงื่อนไข", page);
+    }
+
+    [Fact]
     public async Task A_tranche_counts_neither_cancelled_homes_nor_withdrawn_stages()
     {
         var (fy, projectId, homes) = await ProjectAsync(2, 25_000m, 100_000m);
