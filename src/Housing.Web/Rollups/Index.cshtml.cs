@@ -27,9 +27,11 @@ public sealed class RollupsModel(RollupService rollups, JobService jobs) : PageM
     {
         var caller = User.ToCaller();
         Years = await rollups.YearsAsync(ct);
-        // No year asked: the latest one in which the caller's area has homes or money, not an empty current year.
-        var (year, prog, lvl, _) = rollups.Validate(new RollupQuery(fiscalYear ?? await rollups.LatestYearAsync(caller, program is null or "" ? null : program, ct),
-            program ?? "BPP", level, null));
+        // No year asked: the latest one in which the caller's area has homes or money, not an empty one; asked no program either,
+        // the program that has them in that year (Baan Por Piang, the page's default, when both do or none has).
+        var (latestYear, latestProgram) = fiscalYear is null ? await rollups.LatestYearAsync(caller, program is null or "" ? null : program, ct) : (null, null);
+        var (year, prog, lvl, _) = rollups.Validate(new RollupQuery(fiscalYear ?? latestYear,
+            program ?? latestProgram ?? Housing.Budgets.Programs.BaanPorPiang, level, null));
         (FiscalYear, Program, Level, QueuedRun) = (year, program == "" ? null : prog, lvl, queued);
         Code = Level == Levels.National ? null : code ?? throw Housing.NotFound.Of("พื้นที่", "The area");
         Current = await rollups.ListAsync(caller, new RollupQuery(FiscalYear, Program, Level, null, Code: Code), ct);

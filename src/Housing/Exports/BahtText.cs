@@ -27,13 +27,14 @@ public static class BahtText
         {
             var millions = decimal.Truncate(n / 1_000_000);
             var rest = n - millions * 1_000_000;
-            return Words(millions) + "ล้าน" + (rest == 0 ? "" : Group((int)rest));
+            return Words(millions) + "ล้าน" + (rest == 0 ? "" : Group((int)rest, afterHigher: true));
         }
         return Group((int)n);
     }
 
-    /// <summary>Up to six digits. A one in the tens is สิบ, a two ยี่สิบ; a one in the units after other digits is เอ็ด (11, 21, 101).</summary>
-    static string Group(int n)
+    /// <summary>Up to six digits. A one in the tens is สิบ, a two ยี่สิบ; a one in the units after other digits is เอ็ด (11, 21, 101),
+    /// also when those digits are the millions before the group (1,000,001 is หนึ่งล้านเอ็ด, as BAHTTEXT writes it).</summary>
+    static string Group(int n, bool afterHigher = false)
     {
         var s = "";
         var digits = n.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -43,7 +44,7 @@ public static class BahtText
             var place = digits.Length - 1 - i;
             if (d == 0) continue;
             if (place == 1) s += d switch { 1 => "สิบ", 2 => "ยี่สิบ", _ => Digits[d] + "สิบ" };
-            else if (place == 0 && d == 1 && digits.Length > 1) s += "เอ็ด";
+            else if (place == 0 && d == 1 && (digits.Length > 1 || afterHigher)) s += "เอ็ด";
             else s += Digits[d] + Places[place];
         }
         return s;

@@ -145,12 +145,12 @@ public sealed class LedgerService(NpgsqlDataSource db)
             var opening = 0m;
             for (var m = new DateOnly(first.Year, first.Month, 1); m <= last; m = m.AddMonths(1))
             {
-                var these = byMonth[(m.Year, m.Month)];
                 // A payment's reversal gives money back: it lowers the month's net payments rather than counting as money
-                // received. A transfer's reversal lowers what was received; a refund to CODI is money out.
-                var received = these.Where(e => e.Kind is "transfer" or "transfer_reversal").ToList();
-                var inflow = received.Sum(e => e.In - e.Out);
-                var outflow = these.Except(received).Sum(e => e.Out - e.In);
+                // received. A transfer's reversal lowers what was received; a refund to CODI is money out. The month's
+                // cash report counts its lines the same way (MonthEntry.Of), so the two agree.
+                var these = byMonth[(m.Year, m.Month)].Select(MonthEntry.Of).ToList();
+                var inflow = these.Sum(e => e.In);
+                var outflow = these.Sum(e => e.Out);
                 months.Add(new MonthRow(m.Year, m.Month, opening, inflow, outflow, opening + inflow - outflow));
                 opening += inflow - outflow;
             }

@@ -2,9 +2,21 @@ using System.Globalization;
 
 namespace Housing.Ledgers;
 
-/// <summary>One line of a month's cash report: reference is the transfer's reference or the payment's receipt number.
-/// A reversal is a negative payment (Out below zero), so Out stays "net of reversals" as in the cash book's totals.</summary>
-public sealed record MonthEntry(string Kind, long Id, DateOnly Date, string? Reference, string? Payee, decimal In, decimal Out, decimal Balance);
+/// <summary>One line of a month's cash report: reference is the CODI reference of a transfer, its reversal or a refund, or
+/// the payment's receipt number. In is net of transfer reversals (a reversal is In below zero) and Out net of payment
+/// reversals (Out below zero), as <see cref="LedgerService.MonthlyAsync"/> counts them; a refund to CODI is Out.</summary>
+public sealed record MonthEntry(string Kind, long Id, DateOnly Date, string? Reference, string? Payee, decimal In, decimal Out, decimal Balance)
+{
+    /// <summary>The money goes back to CODI (a refund, or a tranche undone): the report names CODI as its payee.</summary>
+    public bool ToCodi => Kind is "refund" or "transfer_reversal";
+
+    public static MonthEntry Of(LedgerEntry e) => e.Kind switch
+    {
+        "transfer" or "transfer_reversal" => new(e.Kind, e.Id, e.Date, e.Description, null, e.In - e.Out, 0, e.Balance),
+        "refund" => new(e.Kind, e.Id, e.Date, e.Description, null, 0, e.Out - e.In, e.Balance),
+        _ => new(e.Kind, e.Id, e.Date, e.ReceiptNo, e.Description, 0, e.Out - e.In, e.Balance),
+    };
+}
 
 /// <summary>One calendar month of a project's cash book, as its treasurer and chair sign it: the opening balance, every
 /// entry of the month, the closing balance. <see cref="Months"/>: the months that have entries ("yyyy-MM", newest first), for the picker.</summary>
@@ -20,9 +32,7 @@ public sealed record MonthReport(ProjectMoney Project, string Month, decimal Ope
     {
         var opening = ledger.Entries.Where(e => e.Date < month).Sum(e => e.In - e.Out);
         var next = month.AddMonths(1);
-        var entries = ledger.Entries.Where(e => e.Date >= month && e.Date < next).Select(e => e.Kind == "transfer"
-            ? new MonthEntry(e.Kind, e.Id, e.Date, e.Description, null, e.In, 0, e.Balance)
-            : new MonthEntry(e.Kind, e.Id, e.Date, e.ReceiptNo, e.Description, 0, e.Out - e.In, e.Balance)).ToList();
+        var entries = ledger.Entries.Where(e => e.Date >= month && e.Date < next).Select(MonthEntry.Of).ToList();
         var months = ledger.Entries.Select(e => MonthKey.Of(e.Date)).Distinct().OrderDescending().ToList();
         return new MonthReport(ledger.Project, MonthKey.Of(month), opening, entries, months);
     }

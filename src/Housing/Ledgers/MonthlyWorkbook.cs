@@ -24,10 +24,18 @@ public static class MonthlyWorkbook
         new("คงเหลือ (บาท)", "Balance (baht)", CellKind.Baht, 16),
     ];
 
+    /// <summary>The Thai names are the cash book page's (MoneyText.Kind).</summary>
     static string KindName(string kind) => kind switch
     {
-        "transfer" => "รับเงินโอนจาก พอช. / From CODI", "reversal" => "กลับรายการ / Reversal", "work_payment" => "จ่ายงานส่วนกลาง / Works", _ => "จ่าย / Payment",
+        "transfer" => "รับเงินโอนจาก พอช. / From CODI",
+        "transfer_reversal" => "กลับรายการเงินโอน / Transfer reversed",
+        "refund" => "คืนเงินให้ พอช. / Refund to CODI",
+        "reversal" => "กลับรายการ / Reversal",
+        "work_payment" => "จ่ายงานส่วนกลาง / Works",
+        _ => "จ่าย / Payment",
     };
+
+    public const string Codi = "พอช. / CODI";
 
     public static byte[] Write(MonthReport report)
     {
@@ -64,7 +72,7 @@ public static class MonthlyWorkbook
             Report.Set(ws.Cell(r, 1), CellKind.Date, e.Date);
             ws.Cell(r, 2).SetValue<string>(KindName(e.Kind));
             Report.Set(ws.Cell(r, 3), CellKind.Code, e.Reference);
-            Report.Set(ws.Cell(r, 4), CellKind.Text, e.Payee);
+            Report.Set(ws.Cell(r, 4), CellKind.Text, e.ToCodi ? Codi : e.Payee);
             if (e.In != 0) ws.Cell(r, 5).SetValue(e.In);
             if (e.Out != 0) ws.Cell(r, 6).SetValue(e.Out);
             ws.Cell(r, 7).FormulaA1 = $"G{r - 1}+E{r}-F{r}";
@@ -88,7 +96,7 @@ public static class MonthlyWorkbook
             ws.Cell(words, 4).SetValue<string>($"({BahtText.Of(amount)})");
             words++;
         }
-        ws.Cell(words, 2).SetValue<string>("ยอดจ่ายเป็นยอดสุทธิหลังหักรายการที่กลับรายการ / Out is net of reversals.");
+        ws.Cell(words, 2).SetValue<string>("ยอดรับและยอดจ่ายเป็นยอดสุทธิหลังหักรายการที่กลับรายการ / In and Out are net of reversals.");
 
         var sign = words + 3;
         foreach (var (col, th, en) in new[] { (1, "เหรัญญิก", "Treasurer"), (4, "ประธานคณะกรรมการ", "Chair of the committee") })

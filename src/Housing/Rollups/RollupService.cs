@@ -243,18 +243,23 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
             GROUP BY 1, 2)
         """;
 
-    /// <summary>The latest fiscal year in which the caller's area has homes allocated or money moved (the rollup page opens on
-    /// it), else the latest with any rollup, else none.</summary>
-    public async Task<int?> LatestYearAsync(Caller caller, string? program, CancellationToken ct = default)
+    sealed record YearOfProgram(int FiscalYear, string Program);
+
+    /// <summary>Where the rollup page opens when it is asked no year: the latest fiscal year in which the caller's area has homes
+    /// allocated or money moved in <paramref name="program"/> (null: in either), with the program that has them there (Baan
+    /// Por Piang when both do); else the latest year with any rollup and no program.</summary>
+    public async Task<(int? FiscalYear, string? Program)> LatestYearAsync(Caller caller, string? program, CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await conn.ExecuteScalarAsync<int?>(new CommandDefinition("""
-            SELECT coalesce(
-                (SELECT max(r.fiscal_year) FROM rollups r
-                 WHERE r.level = 'province' AND (@provinces::text[] IS NULL OR r.code = ANY(@provinces::text[]))
-                   AND (@program::text IS NULL OR r.program = @program) AND (r.allocated_households > 0 OR r.disbursed <> 0)),
-                (SELECT max(fiscal_year) FROM rollups))
-            """, new { provinces = caller.ReadableProvinces, program }, cancellationToken: ct));
+        var latest = await conn.QueryFirstOrDefaultAsync<YearOfProgram>(new CommandDefinition("""
+            SELECT r.fiscal_year, r.program FROM rollups r
+            WHERE r.level = 'province' AND (@provinces::text[] IS NULL OR r.code = ANY(@provinces::text[]))
+              AND (@program::text IS NULL OR r.program = @program) AND (r.allocated_households > 0 OR r.disbursed <> 0)
+            ORDER BY r.fiscal_year DESC, r.program <> @preferred, r.program
+            LIMIT 1
+            """, new { provinces = caller.ReadableProvinces, program, preferred = Budgets.Programs.BaanPorPiang }, cancellationToken: ct));
+        return latest is not null ? (latest.FiscalYear, latest.Program)
+            : (await conn.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT max(fiscal_year) FROM rollups", cancellationToken: ct)), null);
     }
 
     /// <summary>The fiscal years that have rollups, newest first.</summary>

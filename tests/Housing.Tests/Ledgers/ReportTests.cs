@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dapper;
 using Housing.Access;
 using Housing.Ledgers;
 
@@ -94,6 +95,58 @@ public sealed class ReportTests(TestApp app) : IClassFixture<TestApp>
         Assert.Contains("<strong data-testid=\"closing\">10,000.00</strong>", thai);
         var english = await client.GetStringAsync($"/Ledgers/Monthly/{home.ProjectId}?month=2022-02&culture=en-GB");
         Assert.Contains("Monthly cash report February 2565", english);
+    }
+
+    [Fact]
+    public async Task A_transfer_reversal_lowers_money_in_and_a_refund_is_money_out_to_CODI_in_the_workbook_the_page_and_the_monthly_report()
+    {
+        var home = await Disbursements.MoneySeed.HomeAsync(app.Db);
+        var client = await app.ClientAsync(Role.Treasurer, subdistricts: ["540101"]);
+        await Seed.CreatedAsync<JsonElement>(await client.PostAsJsonAsync($"/api/v1/projects/{home.ProjectId}/transfers", new { amount = 30_000m, receivedOn = "2022-01-20", reference = "CODI-JAN" }));
+        var march = await Seed.CreatedAsync<JsonElement>(await client.PostAsJsonAsync($"/api/v1/projects/{home.ProjectId}/transfers", new { amount = 10_000m, receivedOn = "2022-03-01", reference = "CODI-MAR" }));
+        await Seed.CreatedAsync<JsonElement>(await client.PostAsJsonAsync($"/api/v1/allocations/{home.AllocationId}/disbursements",
+            new { amount = 8_000m, paidOn = "2022-03-02", payee = "ร้านแพร่วัสดุ", payeeType = "supplier", receiptNo = "R-1" }));
+        // The API dates a reversal today; dated in March here, as one made that month is.
+        await app.Db.ExecuteAsync("""
+            INSERT INTO transfers (project_id, amount, received_on, reference, kind, reverses_id, reason)
+            VALUES (@ProjectId, -10000, '2022-03-05', 'CODI-MAR', 'reversal', @id, 'โอนซ้ำ')
+            """, new { home.ProjectId, id = march.GetProperty("id").GetInt64() });
+        await Seed.CreatedAsync<JsonElement>(await client.PostAsJsonAsync($"/api/v1/projects/{home.ProjectId}/refunds", new { amount = 5_000m, paidOn = "2022-03-10", reference = "RET-1" }));
+
+        var month = await client.GetAsync($"/api/v1/projects/{home.ProjectId}/ledger/monthly.xlsx?month=2022-03");
+        Assert.Equal(HttpStatusCode.OK, month.StatusCode);
+        var rows = (await LibreOffice.ReadAsync(new Dictionary<string, byte[]> { ["month"] = await month.Content.ReadAsByteArrayAsync() }))["month"][MonthlyWorkbook.Sheet];
+        Assert.Equal(["1 มี.ค. 2565", "ยอดยกมา / Opening balance", "", "", "", "", "30,000.00"], rows[5]);
+        Assert.Equal(["1 มี.ค. 2565", "รับเงินโอนจาก พอช. / From CODI", "CODI-MAR", "", "10,000.00", "", "40,000.00"], rows[6]);
+        Assert.Equal(["2 มี.ค. 2565", "จ่าย / Payment", "R-1", "ร้านแพร่วัสดุ", "", "8,000.00", "32,000.00"], rows[7]);
+        Assert.Equal(["5 มี.ค. 2565", "กลับรายการเงินโอน / Transfer reversed", "CODI-MAR", "พอช. / CODI", "-10,000.00", "", "22,000.00"], rows[8]);
+        Assert.Equal(["10 มี.ค. 2565", "คืนเงินให้ พอช. / Refund to CODI", "RET-1", "พอช. / CODI", "", "5,000.00", "17,000.00"], rows[9]);
+        Assert.Equal(["", "รวม / Total", "", "", "0.00", "13,000.00", ""], rows[10]);
+        Assert.Equal(["", "ยอดคงเหลือยกไป / Closing balance", "", "", "", "", "17,000.00"], rows[11]);
+        var words = rows.Where(r => r[1].Contains("ตัวอักษร")).ToDictionary(r => r[1], r => r[3]);
+        Assert.Equal("(ศูนย์บาทถ้วน)", words["รับ (ตัวอักษร) / In, in words"]);
+        Assert.Equal("(หนึ่งหมื่นสามพันบาทถ้วน)", words["จ่าย (ตัวอักษร) / Out, in words"]);
+        Assert.Equal("(หนึ่งหมื่นเจ็ดพันบาทถ้วน)", words["คงเหลือ (ตัวอักษร) / Closing, in words"]);
+
+        // The page: the same lines, the CODI reference where the reference goes, CODI as the payee, the same totals.
+        var html = await client.GetStringAsync($"/Ledgers/Monthly/{home.ProjectId}?month=2022-03");
+        var entries = Regex.Matches(html, "<tr data-testid=\"entry\">(.*?)</tr>", RegexOptions.Singleline)
+            .Select(m => string.Join(" | ", Regex.Matches(m.Groups[1].Value, "<td[^>]*>(.*?)</td>", RegexOptions.Singleline)
+                .Select(td => Regex.Replace(td.Groups[1].Value, "<[^>]+>", "").Trim()))).ToList();
+        Assert.Equal(
+        [
+            "1 มี.ค. 2565 | รับเงินโอนจาก พอช. CODI-MAR |  | 10,000.00 |  | 40,000.00",
+            "2 มี.ค. 2565 | R-1 | ร้านแพร่วัสดุ |  | 8,000.00 | 32,000.00",
+            "5 มี.ค. 2565 | กลับรายการเงินโอน CODI-MAR | พอช. | -10,000.00 |  | 22,000.00",
+            "10 มี.ค. 2565 | คืนเงินให้ พอช. RET-1 | พอช. |  | 5,000.00 | 17,000.00",
+        ], entries);
+        Assert.Contains("<td class=\"num\" data-testid=\"in\">0.00</td><td class=\"num\" data-testid=\"out\">13,000.00</td>", html);
+        Assert.Contains("<strong data-testid=\"closing\">17,000.00</strong>", html);
+        Assert.Contains("(หนึ่งหมื่นเจ็ดพันบาทถ้วน)", html);
+
+        // The monthly report counts the month the same way.
+        var monthly = (await client.GetFromJsonAsync<MonthlyReport>($"/api/v1/projects/{home.ProjectId}/ledger/monthly"))!;
+        Assert.Equal(new MonthRow(2022, 3, 30_000m, 0m, 13_000m, 17_000m), monthly.Months.Single(m => m.Month == 3));
     }
 
     [Fact]

@@ -113,6 +113,38 @@ public sealed class RollupMoneyTests(RollupMoneyTests.App app) : IClassFixture<R
     }
 
     [Fact]
+    public async Task Asked_no_year_or_program_the_page_opens_on_the_program_with_homes_in_the_latest_year_not_an_empty_one()
+    {
+        // Nan: Baan Por Piang homes in FY 2566; in FY 2567 one Baan Mankong home and a Baan Por Piang budget with nothing yet.
+        var earlier = new RollupSeed(app.Db, Year);
+        var subdistrict = (await earlier.SubdistrictsAsync("55", 1)).Single();
+        var bpp = await earlier.ProjectAsync(await earlier.BudgetAsync("BPP", "55", 5, 104_500m), subdistrict, 5, 104_500m);
+        await earlier.PayAsync(await earlier.AllocationAsync(bpp, 20_900m), 10_000m);
+        var later = new RollupSeed(app.Db, Year + 1);
+        await later.BudgetAsync("BPP", "55", 10, 209_000m);
+        await later.AllocationAsync(await later.ProjectAsync(await later.BudgetAsync("BMK", "55", 20, 800_000m), subdistrict, 20, 800_000m), 40_000m);
+        await app.Get<RollupService>().RecomputeAllAsync();
+        var client = await app.ClientAsync(Role.ProvincialStaff, provinces: ["55"]);
+        string Scope(string html) => Regex.Replace(WebUtility.HtmlDecode(Regex.Match(html, "data-testid=\"scope\">(.*?)<", RegexOptions.Singleline).Groups[1].Value), @"\s+", " ").Trim();
+        string Current(string html) => Regex.Match(html, "<table data-testid=\"current\">.*?</table>", RegexOptions.Singleline).Value;
+
+        var html = await client.GetStringAsync("/Rollups");
+
+        Assert.Equal($"ประเทศ · ปีงบประมาณ {Year + 1} · บ้านมั่นคง", Scope(html));
+        Assert.Contains($"<option value=\"{Year + 1}\" selected=\"selected\">", html);
+        Assert.Contains("<option value=\"BMK\" selected=\"selected\">", html);
+        Assert.Matches("<td>บ้านมั่นคง</td>\\s*<td class=\"num\">20</td><td class=\"num\">800,000.00 บาท</td>\\s*<td class=\"num\">1</td><td class=\"num\">40,000.00 บาท</td>", Current(html));
+        // Asked for Baan Por Piang: its latest year with homes, not its empty FY 2567; asked for a year: Baan Por Piang's, empty or not.
+        var bppPage = await client.GetStringAsync("/Rollups?program=BPP");
+        Assert.Equal($"ประเทศ · ปีงบประมาณ {Year} · บ้านพอเพียง", Scope(bppPage));
+        Assert.Matches("<td>บ้านพอเพียง</td>\\s*<td class=\"num\">5</td><td class=\"num\">104,500.00 บาท</td>\\s*<td class=\"num\">1</td><td class=\"num\">20,900.00 บาท</td>", Current(bppPage));
+        Assert.Equal($"ประเทศ · ปีงบประมาณ {Year + 1} · บ้านพอเพียง", Scope(await client.GetStringAsync($"/Rollups?fiscalYear={Year + 1}")));
+        // Phrae has both programs in FY 2566: Baan Por Piang, the page's default.
+        var phrae = await app.ClientAsync(Role.ProvincialStaff, provinces: ["54"]);
+        Assert.Equal($"ประเทศ · ปีงบประมาณ {Year} · บ้านพอเพียง", Scope(await phrae.GetStringAsync("/Rollups")));
+    }
+
+    [Fact]
     public async Task The_workbook_and_the_page_read_the_same_figures_with_English_and_parent_names()
     {
         var client = await app.ClientAsync(Role.ProvincialStaff, provinces: ["54"]);
