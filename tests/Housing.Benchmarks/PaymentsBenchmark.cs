@@ -18,8 +18,9 @@ namespace Housing.Benchmarks;
 /// insert), each on its own identical copy of the same data, in one run on one private cluster, taking turns of a second.
 /// Then SQL checks that no allocation and no project's cash was overspent.
 /// <c>dotnet run -c Release --project tests/Housing.Benchmarks -- payments [--clients 16] [--seconds 10]
-/// [--projects 100] [--homes 50] [--ledger 500] [--pool 8] [--fast] [--no-prepare]</c> (--fast: fsync off, as the test clusters run; both sides
-/// auto-prepare their statements as the app does, unless --no-prepare; --ledger N: each project's ledger starts with N payments
+/// [--projects 100] [--homes 50] [--ledger 500] [--back-dated] [--pool 8] [--fast] [--no-prepare]</c> (--fast: fsync off, as the test clusters run; both sides
+/// auto-prepare their statements as the app does, unless --no-prepare; --back-dated: the payments are dated 21 January, before
+/// the 12 days of the ledger's first payments, so each one's dated-balance check reads every later day; --ledger N: each project's ledger starts with N payments
 /// instead of one per home, over its last 12 days, to show that a payment's checks do not grow with the ledger's length).
 /// </summary>
 public static class PaymentsBenchmark
@@ -46,7 +47,7 @@ public static class PaymentsBenchmark
         await SeedAsync(bench.Db, projects, homes, ledger);
         var rawConnection = await bench.CopyAsync("bench_raw");
         var httpConnection = await bench.CopyAsync("bench_http");
-        Console.WriteLine($"payments: {projects} projects x {homes} homes of {Allocation:0} baht with {FirstPayment:0} paid, {ledger} payments per project's ledger, cash for 60 %, {Payment:0}-baht payments, " +
+        Console.WriteLine($"payments: {projects} projects x {homes} homes of {Allocation:0} baht with {FirstPayment:0} paid, {ledger} payments per project's ledger, cash for 60 %, {Payment:0}-baht payments{(args.Contains("--back-dated") ? " back-dated before the ledger's last 11 days" : "")}, " +
             $"{clients} clients, {(pool > 0 ? $"pools of {pool} connections" : "a connection per client")}, {seconds} s each, fsync {(durable ? "on" : "off")}, auto-prepare {(args.Contains("--no-prepare") ? "off" : "on")}, " +
             $"{Environment.ProcessorCount} cores, load average {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")}");
 
@@ -70,7 +71,8 @@ public static class PaymentsBenchmark
                 tokens.Add(new AuthenticationHeaderValue("Bearer", token!.AccessToken));
             }
         using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl) };
-        var body = new { amount = Payment, paidOn = "2022-02-01", payee = "ร้านวัสดุก่อสร้าง", payeeType = "supplier", receiptNo = "R-1" };
+        var paidOn = args.Contains("--back-dated") ? "2022-01-21" : "2022-02-01";
+        var body = new { amount = Payment, paidOn, payee = "ร้านวัสดุก่อสร้าง", payeeType = "supplier", receiptNo = "R-1" };
         var web = new Side(bench, "HTTP", clients, allocations, async (client, id, key) =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/allocations/{id}/disbursements") { Content = JsonContent.Create(body) };
