@@ -130,6 +130,49 @@ public sealed class TransferCorrectionTests(TestApp app) : IClassFixture<TestApp
     }
 
     [Fact]
+    public async Task Refunds_and_payments_racing_for_the_same_cash_never_take_more_than_there_is()
+    {
+        var client = await TreasurerAsync();
+        for (var run = 0; run < 3; run++)
+        {
+            // 20,000 on hand; ten payments of 1,000 and ten refunds of 1,500 at once: whatever order, never below zero.
+            var first = await MoneySeed.HomeAsync(app.Db, allocation: 50_000m);
+            var homes = new List<MoneySeed.Home> { first };
+            for (var i = 1; i < 10; i++) homes.Add(await MoneySeed.AnotherHomeAsync(app.Db, first, 50_000m));
+            await TransferAsync(client, first.ProjectId, 20_000m);
+            var payments = homes.Select((h, i) => client.PostAsJsonAsync($"/api/v1/allocations/{h.AllocationId}/disbursements", Pay(1_000m, "2022-02-01", $"R-{run}-{i}")));
+            var refunds = Enumerable.Range(0, 10).Select(i => client.PostAsJsonAsync($"/api/v1/projects/{first.ProjectId}/refunds",
+                new { amount = 1_500m, paidOn = "2022-02-01", reference = $"RET-{run}-{i}" }));
+            var answers = await Task.WhenAll(payments.Concat(refunds));
+            Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+            var (paid, refunded) = (answers.Take(10).Count(a => a.StatusCode == HttpStatusCode.Created) * 1_000m,
+                answers.Skip(10).Count(a => a.StatusCode == HttpStatusCode.Created) * 1_500m);
+            var cash = await app.Db.ScalarAsync<decimal>("SELECT received - paid FROM project_cash WHERE project_id = @ProjectId", first);
+            Assert.Equal(20_000m - paid - refunded, cash);
+            Assert.True(cash is >= 0 and < 1_500m, $"cash {cash}: a refund or payment that fitted was refused, or one that did not passed");
+        }
+        await Invariants.AssertHoldAsync(app.Db);
+    }
+
+    [Fact]
+    public async Task A_cancellation_racing_a_tranche_either_cancels_an_untouched_project_or_lets_the_money_in()
+    {
+        var client = await TreasurerAsync();
+        var staff = await app.ClientAsync(Role.ProvincialStaff, ["54"]);
+        for (var run = 0; run < 5; run++)
+        {
+            var home = await MoneySeed.HomeAsync(app.Db);
+            var answers = await Task.WhenAll(
+                staff.PostAsJsonAsync($"/api/v1/projects/{home.ProjectId}/cancel", new { reason = "ชุมชนถอนตัว" }),
+                client.PostAsJsonAsync($"/api/v1/projects/{home.ProjectId}/transfers", new { amount = 10_000m, receivedOn = "2022-01-20", reference = $"CODI-C{run}" }));
+            var cancelled = await app.Db.ScalarAsync<bool>("SELECT cancelled_at IS NOT NULL FROM projects WHERE id = @ProjectId", home);
+            var transfers = await app.Db.CountAsync("transfers", "project_id = @ProjectId", home);
+            Assert.Equal(cancelled ? (HttpStatusCode.OK, HttpStatusCode.Conflict, 0) : (HttpStatusCode.Conflict, HttpStatusCode.Created, 1),
+                (answers[0].StatusCode, answers[1].StatusCode, transfers));
+        }
+    }
+
+    [Fact]
     public async Task Money_dated_before_its_fiscal_year_began_is_a_400_and_writes_nothing()
     {
         var home = await MoneySeed.HomeAsync(app.Db);
