@@ -47,7 +47,48 @@ public static class PreviousRunner
         }
     }
 
-    /// <summary>Rows in every kind of table the release had: budget, project, household, allocation, ledgers both ways
+    /// <summary>The tables Quartz.NET 4.7 made for itself when that release first started on a database (its
+    /// tables_postgres.sql, with their keys), and the rows its clustered scheduler kept: the nightly job, its cron trigger,
+    /// the scheduler's check-in and its locks. Migration 0008 drops them.</summary>
+    public static Task QuartzAsync(NpgsqlDataSource db) => db.ExecuteAsync("""
+        CREATE TABLE qrtz_job_details (sched_name text NOT NULL, job_name text NOT NULL, job_group text NOT NULL, description text,
+            job_class_name text NOT NULL, is_durable bool NOT NULL, is_nonconcurrent bool NOT NULL, is_update_data bool NOT NULL,
+            requests_recovery bool NOT NULL, job_data bytea, PRIMARY KEY (sched_name, job_name, job_group));
+        CREATE TABLE qrtz_triggers (sched_name text NOT NULL, trigger_name text NOT NULL, trigger_group text NOT NULL, job_name text NOT NULL,
+            job_group text NOT NULL, description text, next_fire_time bigint, prev_fire_time bigint, priority integer, trigger_state text NOT NULL,
+            trigger_type text NOT NULL, start_time bigint NOT NULL, end_time bigint, calendar_name text, misfire_instr smallint, job_data bytea,
+            PRIMARY KEY (sched_name, trigger_name, trigger_group),
+            FOREIGN KEY (sched_name, job_name, job_group) REFERENCES qrtz_job_details (sched_name, job_name, job_group));
+        CREATE TABLE qrtz_simple_triggers (sched_name text NOT NULL, trigger_name text NOT NULL, trigger_group text NOT NULL,
+            repeat_count bigint NOT NULL, repeat_interval bigint NOT NULL, times_triggered bigint NOT NULL, PRIMARY KEY (sched_name, trigger_name, trigger_group),
+            FOREIGN KEY (sched_name, trigger_name, trigger_group) REFERENCES qrtz_triggers ON DELETE CASCADE);
+        CREATE TABLE qrtz_simprop_triggers (sched_name text NOT NULL, trigger_name text NOT NULL, trigger_group text NOT NULL, str_prop_1 text,
+            int_prop_1 integer, long_prop_1 bigint, dec_prop_1 numeric, bool_prop_1 bool, time_zone_id text, PRIMARY KEY (sched_name, trigger_name, trigger_group),
+            FOREIGN KEY (sched_name, trigger_name, trigger_group) REFERENCES qrtz_triggers ON DELETE CASCADE);
+        CREATE TABLE qrtz_cron_triggers (sched_name text NOT NULL, trigger_name text NOT NULL, trigger_group text NOT NULL,
+            cron_expression text NOT NULL, time_zone_id text, PRIMARY KEY (sched_name, trigger_name, trigger_group),
+            FOREIGN KEY (sched_name, trigger_name, trigger_group) REFERENCES qrtz_triggers ON DELETE CASCADE);
+        CREATE TABLE qrtz_blob_triggers (sched_name text NOT NULL, trigger_name text NOT NULL, trigger_group text NOT NULL, blob_data bytea,
+            PRIMARY KEY (sched_name, trigger_name, trigger_group), FOREIGN KEY (sched_name, trigger_name, trigger_group) REFERENCES qrtz_triggers ON DELETE CASCADE);
+        CREATE TABLE qrtz_calendars (sched_name text NOT NULL, calendar_name text NOT NULL, calendar bytea NOT NULL, PRIMARY KEY (sched_name, calendar_name));
+        CREATE TABLE qrtz_paused_trigger_grps (sched_name text NOT NULL, trigger_group text NOT NULL, PRIMARY KEY (sched_name, trigger_group));
+        CREATE TABLE qrtz_fired_triggers (sched_name text NOT NULL, entry_id text NOT NULL, trigger_name text NOT NULL, trigger_group text NOT NULL,
+            instance_name text NOT NULL, fired_time bigint NOT NULL, sched_time bigint NOT NULL, priority integer NOT NULL, state text NOT NULL,
+            job_name text, job_group text, is_nonconcurrent bool NOT NULL, requests_recovery bool, PRIMARY KEY (sched_name, entry_id));
+        CREATE TABLE qrtz_scheduler_state (sched_name text NOT NULL, instance_name text NOT NULL, last_checkin_time bigint NOT NULL,
+            checkin_interval bigint NOT NULL, PRIMARY KEY (sched_name, instance_name));
+        CREATE TABLE qrtz_locks (sched_name text NOT NULL, lock_name text NOT NULL, PRIMARY KEY (sched_name, lock_name));
+        CREATE INDEX idx_qrtz_t_next_fire_time ON qrtz_triggers (sched_name, next_fire_time);
+        CREATE INDEX idx_qrtz_ft_trig_inst_name ON qrtz_fired_triggers (sched_name, instance_name);
+        INSERT INTO qrtz_job_details VALUES ('housing', 'rollups.full', 'DEFAULT', NULL, 'Housing.Jobs.RollupJob, Housing', true, true, false, true, NULL);
+        INSERT INTO qrtz_triggers VALUES ('housing', 'rollups.full.nightly', 'DEFAULT', 'rollups.full', 'DEFAULT', NULL, 638671320000000000, NULL, 5,
+            'WAITING', 'CRON', 638650000000000000, NULL, NULL, 0, NULL);
+        INSERT INTO qrtz_cron_triggers VALUES ('housing', 'rollups.full.nightly', 'DEFAULT', '0 0 2 * * ?', 'Asia/Bangkok');
+        INSERT INTO qrtz_scheduler_state VALUES ('housing', 'host-1', 638671310000000000, 15000);
+        INSERT INTO qrtz_locks VALUES ('housing', 'STATE_ACCESS'), ('housing', 'TRIGGER_ACCESS');
+        """);
+
+    /// <summary>Rows in every kind of table the release had:    /// <summary>Rows in every kind of table the release had: budget, project, household, allocation, ledgers both ways
     /// (a payment and its reversal), a milestone, an audit row, a user, a job run.</summary>
     public static Task FillAsync(NpgsqlDataSource db) => db.ExecuteAsync("""
         WITH u AS (INSERT INTO users (username, display_name, password_hash, role, province_codes) VALUES ('staff.phrae', 'สมศรี', 'x', 'ProvincialStaff', '{54}') RETURNING id),

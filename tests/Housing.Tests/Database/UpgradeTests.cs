@@ -48,7 +48,10 @@ public sealed class UpgradeTests
         await PreviousRunner.ApplyAsync(db);
         await Housing.Geography.GeographySeeder.SeedAsync(db, NullLogger.Instance);
         await PreviousRunner.FillAsync(db);
+        await PreviousRunner.QuartzAsync(db);
         await using var conn = await db.OpenConnectionAsync();
+        const string Quartz = "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'qrtz%'";
+        Assert.Equal(11, await conn.ExecuteScalarAsync<long>(Quartz));
         var columns = await ColumnsAsync(conn);
         var before = await SnapshotAsync(conn, columns);
         var totals = (await conn.QueryAsync<(long, decimal, decimal, decimal, decimal)>(Totals)).ToList();
@@ -59,6 +62,7 @@ public sealed class UpgradeTests
         await HousingDatabase.MigrateAsync(owner, EmbeddedPostgres.AppRole, NullLogger.Instance);
 
         Assert.Equal(before, await SnapshotAsync(conn, columns));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>(Quartz)); // Quartz's tables, keys and rows gone with it (0008)
         Assert.Equal(totals, await conn.QueryAsync<(long, decimal, decimal, decimal, decimal)>(Totals));
         Assert.Equal(Enumerable.Range(1, 6).Select(v => (long)v), (await conn.QueryAsync<long>("SELECT \"Version\" FROM \"VersionInfo\" WHERE \"Version\" <= 6 ORDER BY 1")));
         Assert.Equal(Migrations.Embedded().Count, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM \"VersionInfo\""));
