@@ -226,6 +226,8 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
 
         var admin = await app.ClientAsync(Role.Admin);
         var world = await BuildWorldAsync(admin);
+        // The world's flags found now, so that GET /attention has some to leak (its items carry ids, not names).
+        await app.Get<Housing.Attention.AttentionRefresh>().RecomputeAllAsync();
         var clients = new Dictionary<Caller, HttpClient>
         {
             [Caller.Admin] = admin,
@@ -269,6 +271,13 @@ public sealed partial class AccessMatrixTests(TestApp app, ITestOutputHelper out
             var outsider = caller is Caller.StaffOut or Caller.TreasurerOut or Caller.ViewerOut;
             if (outsider && (body.Contains(Marker) || body.Contains(ProjectMarker)))
                 failures.Add($"{key} as {caller}: the answer shows the world's names to someone outside the area");
+            if (key == "GET /api/v1/attention" && status == 200)
+            {
+                var mine = body.Contains($"\"projectId\":{world.ProjectId},", StringComparison.Ordinal);
+                if (outsider && mine) failures.Add($"{key} as {caller}: the world's flags shown to someone outside the area");
+                if (caller is Caller.Admin or Caller.StaffIn or Caller.TreasurerIn or Caller.ViewerIn && !mine)
+                    failures.Add($"{key} as {caller}: none of the world's flags, so the check above proves nothing");
+            }
         }
         output.WriteLine($"{checkedCount} requests over {Rules.Count} endpoints × {clients.Count} callers");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
