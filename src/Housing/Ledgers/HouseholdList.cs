@@ -58,7 +58,19 @@ public static class HouseholdList
             h.Allocated - (h.Cancelled ? 0 : h.Paid),
             h.Cancelled ? "ยกเลิกแล้ว / cancelled" : h.StageOrder is short n ? Stages[n - 1] : "ยังไม่เริ่ม / not started", h.Photos,
         });
-        Report.AddListing(wb, Sheet, Columns, $"รายชื่อครัวเรือน {project.Name} ต.{project.SubdistrictNameTh} ปีงบประมาณ {project.FiscalYear} / Households", rows, "รวม / Total");
+        var ws = Report.AddListing(wb, Sheet, Columns, $"รายชื่อครัวเรือน {project.Name} ต.{project.SubdistrictNameTh} ปีงบประมาณ {project.FiscalYear} / Households", rows, "รวม / Total");
+        // Baan Mankong: the project also paid for community works, which the page's paid counts. Under the homes' total,
+        // what the works took and the project's paid in all, so the list ends on the page's figure.
+        var works = project.Paid - homes.Sum(h => h.Paid);
+        if (works != 0)
+        {
+            var total = 3 + homes.Count;
+            ws.Cell(total + 1, 1).SetValue<string>("จ่ายค่างานสาธารณูปโภคของชุมชน / Community works paid");
+            ws.Cell(total + 1, 7).SetValue(works);
+            ws.Cell(total + 2, 1).SetValue<string>("รวมจ่ายทั้งโครงการ / Paid by the project in all");
+            ws.Cell(total + 2, 7).FormulaA1 = $"G{total}+G{total + 1}";
+            ws.Range(total + 2, 1, total + 2, Columns.Length).Style.Font.Bold = true;
+        }
         return Report.Save(wb);
     }
 

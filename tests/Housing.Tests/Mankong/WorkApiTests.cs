@@ -113,4 +113,24 @@ public sealed class WorkApiTests(MankongApp app) : IClassFixture<MankongApp>
         Assert.Equal(100_000m, await app.Db.ScalarAsync<decimal>("SELECT paid FROM project_cash WHERE project_id = @projectId", new { projectId }));
         await Invariants.AssertHoldAsync(app.Db);
     }
+
+    [Fact]
+    public async Task The_household_list_of_a_project_with_works_paid_ends_on_the_project_pages_paid()
+    {
+        var (projectId, allocationId) = await ProjectAsync(1_000_000m);
+        var staff = await app.ClientAsync(Role.ProvincialStaff, provinces: ["54"]);
+        var treasurer = await app.ClientAsync(Role.Treasurer, subdistricts: ["540101"]);
+        var road = await Seed.CreatedAsync<WorkView>(await staff.PostAsJsonAsync($"/api/v1/projects/{projectId}/works", new { kind = "road", name = "ถนนในชุมชน", amount = 3_000_000m }));
+        await Seed.CreatedAsync<WorkPaymentView>(await treasurer.PostAsJsonAsync($"/api/v1/works/{road.Id}/disbursements", Payment(600_000m)));
+        (await treasurer.PostAsJsonAsync($"/api/v1/allocations/{allocationId}/disbursements",
+            new { amount = 20_000m, paidOn = "2026-02-02", payee = "ร้านวัสดุ", payeeType = "supplier", receiptNo = "R-1" })).EnsureSuccessStatusCode();
+
+        var page = await treasurer.GetStringAsync($"/Ledgers/Project/{projectId}");
+        var list = (await LibreOffice.ReadAsync(await treasurer.GetByteArrayAsync($"/api/v1/projects/{projectId}/households.xlsx")))[Housing.Ledgers.HouseholdList.Sheet];
+
+        Assert.Contains("data-testid=\"paid\">620,000.00 บาท", page);
+        Assert.Equal(("รวม / Total", "20,000.00"), (list[^3][0], list[^3][6]));
+        Assert.Equal(("จ่ายค่างานสาธารณูปโภคของชุมชน / Community works paid", "600,000.00"), (list[^2][0], list[^2][6]));
+        Assert.Equal(("รวมจ่ายทั้งโครงการ / Paid by the project in all", "620,000.00"), (list[^1][0], list[^1][6]));
+    }
 }
