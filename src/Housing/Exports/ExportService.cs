@@ -25,7 +25,7 @@ public sealed class RollupWorkbook(string fileName, Func<Stream, CancellationTok
 /// Every export writes an audit row: who, what, the scope and how many rows.
 /// </summary>
 public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, TimeProvider clock, int streamPast = ExportService.ClosedXmlHouseholdLimit,
-    Attention.AttentionService? attention = null, int streamPastCells = ExportService.ClosedXmlCellLimit)
+    Attention.AttentionService? attention = null, int streamPastCells = ExportService.ClosedXmlCellLimit, int attentionRows = Attention.AttentionSheet.MaxRows)
 {
     /// <summary>Past this many homes ClosedXML's memory grows too large (191 MB at 10,000 rows): the workbook is streamed instead.</summary>
     public const int ClosedXmlHouseholdLimit = 10_000;
@@ -118,8 +118,10 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
                 sheets.Add((level, rows.Select(LevelRow).ToList()));
             }
             var homes = households ? await CountHouseholdsAsync(tx, scope, token) : 0;
-            var flags = attention is null ? null : await Attention.AttentionSheet.RowsAsync(attention, caller, fiscalYear, program, province, token);
-            var (levelRows, flagRows) = (sheets.Sum(x => x.Rows.Count), flags?.Count ?? 0);
+            // In the same snapshot: the attention sheet's total is the level sheets' count of flags.
+            var flags = attention is null ? null : await Attention.AttentionSheet.RowsAsync(attention, caller, fiscalYear, program, province, token,
+                attentionRows, tx);
+            var (levelRows, flagRows) = (sheets.Sum(x => x.Rows.Count), flags?.Rows.Count ?? 0);
             await AuditAsync(caller, "export.rollup_workbook", "rollup_workbook", new
             {
                 kind = "rollup_workbook", fiscalYear, program, provinceCode = province, households,
@@ -139,8 +141,8 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
                 if (flags is not null)
                 {
                     var flagSheet = x.AddSheet(Attention.AttentionSheet.Name, Attention.AttentionSheet.Columns, header);
-                    foreach (var r in flags) flagSheet.Row(r);
-                    flagSheet.Totals(Total);
+                    foreach (var r in flags.Rows) flagSheet.Row(r);
+                    flagSheet.Totals(Total, flags.Totals);
                 }
                 if (households)
                 {
@@ -152,7 +154,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
             }
             using var wb = Report.NewWorkbook();
             foreach (var (level, rows) in sheets) Report.AddListing(wb, SheetName(level), LevelColumns, header, rows, Total, LevelRatios);
-            if (flags is not null) Report.AddListing(wb, Attention.AttentionSheet.Name, Attention.AttentionSheet.Columns, header, flags, Total);
+            if (flags is not null) Report.AddListing(wb, Attention.AttentionSheet.Name, Attention.AttentionSheet.Columns, header, flags.Rows, Total, flags.Totals);
             if (households)
             {
                 var rows = new List<object?[]>(homes);

@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Net;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using DocumentFormat.OpenXml.Validation;
 using Housing.Access;
+using Housing.Attention;
 using Housing.Exports;
 using Housing.Rollups;
 using Housing.Tests.Rollups;
@@ -29,6 +31,7 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
             {
                 app.Phrae = await new RollupSeed(app.Db, 2565).PhraeAsync();
                 await app.Get<RollupService>().RecomputeAllAsync();
+                await app.Get<AttentionRefresh>().RecomputeAllAsync(); // FY 2565 has ended: its unpaid and stalled homes are flagged
             }
         }
         finally { app.Once.Release(); }
@@ -170,6 +173,51 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
         Assert.Equal(ProvinceSheets.Order(), books["streamed"].Sheets.Keys.Order());
         foreach (var sheet in ProvinceSheets) Assert.Equal(books["closedxml"][sheet], books["streamed"][sheet]);
         Assert.Equal("1,358,500.00", books["streamed"]["ครัวเรือน Households"][^1][11]);
+        // Under the cap every flag is listed, and the totals row is the last.
+        var flags = await app.Db.CountAsync("attention_flags", "province_code = '54' AND fiscal_year = 2565 AND program = 'BPP'");
+        var attention = books["streamed"][AttentionSheet.Name];
+        Assert.Equal((flags + 3, "รวม / Total", flags.ToString("N0", CultureInfo.InvariantCulture)), (attention.Count, attention[^1][0], attention[^1][10]));
+    }
+
+    [Fact]
+    public async Task Past_its_cap_the_attention_sheet_lists_the_oldest_totals_every_flag_and_says_how_many_it_left_out_in_both_writers()
+    {
+        // A cap of 3 rows, as 10,000 is for the nation's 600,000 flags; a limit of 100 cells streams the second workbook.
+        var attention = app.Get<AttentionService>();
+        var built = new ExportService(app.Db, app.Get<RollupService>(), TimeProvider.System, attention: attention, attentionRows: 3);
+        var streaming = new ExportService(app.Db, app.Get<RollupService>(), TimeProvider.System, attention: attention, streamPastCells: 100, attentionRows: 3);
+        var query = new ExportQuery(2565, "BPP", "54", Households: false);
+        async Task<byte[]> Write(ExportService s)
+        {
+            using var buffer = new MemoryStream();
+            await (await s.RollupWorkbookAsync(Caller.System, query)).WriteAsync(buffer);
+            return buffer.ToArray();
+        }
+        var files = new Dictionary<string, byte[]> { ["streamed"] = await Write(streaming), ["closedxml"] = await Write(built) };
+        foreach (var (name, bytes) in files)
+        {
+            using var doc = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
+            Assert.Empty(new OpenXmlValidator(FileFormatVersions.Office2016).Validate(doc).Select(e => $"{e.Part?.Uri} {e.Path?.XPath}: {e.Description}"));
+            Assert.Equal(name == "closedxml", doc.WorkbookPart!.SharedStringTablePart is not null);
+            Assert.Equal("A2:K5", Sheet(doc, AttentionSheet.Name).GetFirstChild<AutoFilter>()!.Reference!.Value); // the rows, not the totals or the note
+        }
+        var all = await app.Db.CountAsync("attention_flags", "province_code = '54' AND fiscal_year = 2565 AND program = 'BPP'");
+        Assert.True(all > 3, $"{all} flags");
+        var oldest = await attention.ListAsync(Caller.System, new AttentionQuery("54", null, 3, 2565, "BPP"));
+        var n = all.ToString("N0", CultureInfo.InvariantCulture);
+        var books = await LibreOffice.ReadAsync(files);
+        foreach (var book in books.Values)
+        {
+            var sheet = book[AttentionSheet.Name];
+            Assert.Equal(2 + 3 + 2, sheet.Count);
+            Assert.Equal(oldest.Select(f => (f.Kind, f.ProjectId.ToString(CultureInfo.InvariantCulture), f.AllocationId?.ToString(CultureInfo.InvariantCulture) ?? "", "1")),
+                sheet[2..5].Select(r => (r[0].Split(" / ")[^1], r[4], r[6], r[10])));
+            Assert.Equal(("รวม / Total", n), (sheet[5][0], sheet[5][10])); // every flag of the province, not the 3 listed
+            Assert.Equal($"แสดง 3 รายการที่เก่าที่สุด จากทั้งหมด {n} รายการ / The 3 oldest of {n} flags are listed", sheet[6][0]);
+            Assert.All(sheet[6][1..], c => Assert.Equal("", c));
+        }
+        Assert.Equal(ProvinceSheets.SkipLast(1).Order(), books["streamed"].Sheets.Keys.Order());
+        foreach (var sheet in ProvinceSheets.SkipLast(1)) Assert.Equal(books["closedxml"][sheet], books["streamed"][sheet]);
     }
 
     [Fact]
