@@ -31,7 +31,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
     public const int ClosedXmlHouseholdLimit = 10_000;
 
     /// <summary>Past this many cells ClosedXML is too slow: about 8 µs a cell here, 3 s for the nation's sheets (15,900 rows and
-    /// 10,000 flags, 396,000 cells) against their 2 s target, where the streaming writer takes 0.4 s. So those are streamed too.</summary>
+    /// 10,000 flags, 396,000 cells; 412,000 since the flags' column) against their 2 s target, where the streaming writer takes 0.4 s. So those are streamed too.</summary>
     public const int ClosedXmlCellLimit = 200_000;
 
     static readonly ReportColumn[] LevelColumns =
@@ -54,6 +54,8 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
         new("คงเหลือ (บาท)", "Remaining (baht)", CellKind.Baht, 16, Sum: true),
         new("รับจาก พอช. (บาท)", "Received from CODI (baht)", CellKind.Baht, 16, Sum: true),
         new("เงินคงเหลือในมือ (บาท)", "Cash on hand (baht)", CellKind.Baht, 16, Sum: true),
+        // Last, so the columns before it (and LevelRatios' indexes) stay where readers of the sheets know them.
+        new("ต้องติดตาม (รายการ)", "Flags needing attention", CellKind.Count, 12, Sum: true),
     ];
 
     /// <summary>The totals row's percents: disbursed / budget and completed / target.</summary>
@@ -173,7 +175,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
     [
         r.Code, r.NameTh, r.Level == Levels.Project && r.NameEn == r.NameTh ? null : r.NameEn, r.ParentCode, r.ParentNameTh, r.Program, r.FiscalYear,
         r.TargetHouseholds, r.Budget, r.AllocatedHouseholds, r.Allocated, r.Disbursed, r.CompletedHouseholds, r.PercentBudgetPaid / 100,
-        r.PercentTargetCompleted / 100, r.Remaining, r.Received, r.CashOnHand,
+        r.PercentTargetCompleted / 100, r.Remaining, r.Received, r.CashOnHand, r.AttentionFlags,
     ];
 
     /// <summary>The audit row of an export, committed before the file is sent: a download cut short is still on record.</summary>
