@@ -78,13 +78,16 @@ public sealed class AttentionService(NpgsqlDataSource db, TimeProvider clock)
 {
     public DateOnly Today => Thai.Today(clock);
 
-    public async Task<IReadOnlyList<AttentionFlag>> ListAsync(Caller caller, AttentionQuery q, CancellationToken ct = default)
+    /// <summary>One page of the flags, read within <paramref name="within"/> (the rollup workbook's snapshot) or on a connection of its own.</summary>
+    public async Task<IReadOnlyList<AttentionFlag>> ListAsync(Caller caller, AttentionQuery q, CancellationToken ct = default, NpgsqlTransaction? within = null)
     {
         var (province, kind) = Validate(caller, q);
-        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var own = within is null ? await db.OpenConnectionAsync(ct) : null;
+        var conn = within?.Connection ?? own!;
         // A transaction only for SET LOCAL: the planner's estimate for a province passes jit_above_cost, and compiling the plan
         // took longer than running it.
-        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using var ownTx = within is null ? await conn.BeginTransactionAsync(ct) : null;
+        var tx = within ?? ownTx!;
         await conn.ExecuteAsync(new CommandDefinition("SET LOCAL jit = off", transaction: tx, cancellationToken: ct));
         // The page's flags first (the province's flags sorted, top-N), then the names of those alone: joined before the
         // LIMIT, a province of 20,000 flags looked up 20,000 homes and households for a page of 500 (p50 100 ms).
@@ -127,6 +130,24 @@ public sealed class AttentionService(NpgsqlDataSource db, TimeProvider clock)
             """, new { provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts, province }, cancellationToken: ct)))
             .ToDictionary(c => c.Kind, c => c.Count);
         return Kinds.All.Select(k => (k, counts.GetValueOrDefault(k))).ToList();
+    }
+
+    /// <summary>How many flags there are in a year (and program, and province) of the caller's area, every kind: the whole that
+    /// <see cref="ListAsync"/> pages through, summed from each project's count as the rollups sum them.</summary>
+    public async Task<int> CountAsync(Caller caller, int fiscalYear, string? program, string? provinceCode, CancellationToken ct = default,
+        NpgsqlTransaction? within = null)
+    {
+        var (province, _) = Validate(caller, new AttentionQuery(provinceCode));
+        await using var own = within is null ? await db.OpenConnectionAsync(ct) : null;
+        var conn = within?.Connection ?? own!;
+        return await conn.ExecuteScalarAsync<int>(new CommandDefinition("""
+            SELECT coalesce(sum(f.flags), 0)::int FROM attention_counts f
+            WHERE f.fiscal_year = @fiscalYear AND (@program::text IS NULL OR f.program = @program)
+              AND (@provinces::text[] IS NULL OR f.province_code = ANY(@provinces::text[]))
+              AND (@subdistricts::text[] IS NULL OR f.subdistrict_code = ANY(@subdistricts::text[]))
+              AND (@province::text IS NULL OR f.province_code = @province)
+            """, new { fiscalYear, program, provinces = caller.ReadableProvinces, subdistricts = caller.ReadableSubdistricts, province }, within,
+            cancellationToken: ct));
     }
 
     /// <summary>How many flags the caller's area has, and the <paramref name="oldest"/> oldest (the home page).</summary>

@@ -25,13 +25,13 @@ public sealed class RollupWorkbook(string fileName, Func<Stream, CancellationTok
 /// Every export writes an audit row: who, what, the scope and how many rows.
 /// </summary>
 public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, TimeProvider clock, int streamPast = ExportService.ClosedXmlHouseholdLimit,
-    Attention.AttentionService? attention = null, int streamPastCells = ExportService.ClosedXmlCellLimit)
+    Attention.AttentionService? attention = null, int streamPastCells = ExportService.ClosedXmlCellLimit, int attentionRows = Attention.AttentionSheet.MaxRows)
 {
     /// <summary>Past this many homes ClosedXML's memory grows too large (191 MB at 10,000 rows): the workbook is streamed instead.</summary>
     public const int ClosedXmlHouseholdLimit = 10_000;
 
     /// <summary>Past this many cells ClosedXML is too slow: about 8 µs a cell here, 3 s for the nation's sheets (15,900 rows and
-    /// 10,000 flags, 396,000 cells) against their 2 s target, where the streaming writer takes 0.4 s. So those are streamed too.</summary>
+    /// 10,000 flags, 396,000 cells; 412,000 since the flags' column) against their 2 s target, where the streaming writer takes 0.4 s. So those are streamed too.</summary>
     public const int ClosedXmlCellLimit = 200_000;
 
     static readonly ReportColumn[] LevelColumns =
@@ -54,6 +54,8 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
         new("คงเหลือ (บาท)", "Remaining (baht)", CellKind.Baht, 16, Sum: true),
         new("รับจาก พอช. (บาท)", "Received from CODI (baht)", CellKind.Baht, 16, Sum: true),
         new("เงินคงเหลือในมือ (บาท)", "Cash on hand (baht)", CellKind.Baht, 16, Sum: true),
+        // Last, so the columns before it (and LevelRatios' indexes) stay where readers of the sheets know them.
+        new("ต้องติดตาม (รายการ)", "Flags needing attention", CellKind.Count, 12, Sum: true),
     ];
 
     /// <summary>The totals row's percents: disbursed / budget and completed / target.</summary>
@@ -118,8 +120,10 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
                 sheets.Add((level, rows.Select(LevelRow).ToList()));
             }
             var homes = households ? await CountHouseholdsAsync(tx, scope, token) : 0;
-            var flags = attention is null ? null : await Attention.AttentionSheet.RowsAsync(attention, caller, fiscalYear, program, province, token);
-            var (levelRows, flagRows) = (sheets.Sum(x => x.Rows.Count), flags?.Count ?? 0);
+            // In the same snapshot: the attention sheet's total is the level sheets' count of flags.
+            var flags = attention is null ? null : await Attention.AttentionSheet.RowsAsync(attention, caller, fiscalYear, program, province, token,
+                attentionRows, tx);
+            var (levelRows, flagRows) = (sheets.Sum(x => x.Rows.Count), flags?.Rows.Count ?? 0);
             await AuditAsync(caller, "export.rollup_workbook", "rollup_workbook", new
             {
                 kind = "rollup_workbook", fiscalYear, program, provinceCode = province, households,
@@ -139,8 +143,8 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
                 if (flags is not null)
                 {
                     var flagSheet = x.AddSheet(Attention.AttentionSheet.Name, Attention.AttentionSheet.Columns, header);
-                    foreach (var r in flags) flagSheet.Row(r);
-                    flagSheet.Totals(Total);
+                    foreach (var r in flags.Rows) flagSheet.Row(r);
+                    flagSheet.Totals(Total, flags.Totals);
                 }
                 if (households)
                 {
@@ -152,7 +156,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
             }
             using var wb = Report.NewWorkbook();
             foreach (var (level, rows) in sheets) Report.AddListing(wb, SheetName(level), LevelColumns, header, rows, Total, LevelRatios);
-            if (flags is not null) Report.AddListing(wb, Attention.AttentionSheet.Name, Attention.AttentionSheet.Columns, header, flags, Total);
+            if (flags is not null) Report.AddListing(wb, Attention.AttentionSheet.Name, Attention.AttentionSheet.Columns, header, flags.Rows, Total, flags.Totals);
             if (households)
             {
                 var rows = new List<object?[]>(homes);
@@ -171,7 +175,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
     [
         r.Code, r.NameTh, r.Level == Levels.Project && r.NameEn == r.NameTh ? null : r.NameEn, r.ParentCode, r.ParentNameTh, r.Program, r.FiscalYear,
         r.TargetHouseholds, r.Budget, r.AllocatedHouseholds, r.Allocated, r.Disbursed, r.CompletedHouseholds, r.PercentBudgetPaid / 100,
-        r.PercentTargetCompleted / 100, r.Remaining, r.Received, r.CashOnHand,
+        r.PercentTargetCompleted / 100, r.Remaining, r.Received, r.CashOnHand, r.AttentionFlags,
     ];
 
     /// <summary>The audit row of an export, committed before the file is sent: a download cut short is still on record.</summary>

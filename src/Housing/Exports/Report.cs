@@ -14,6 +14,11 @@ public sealed record ReportColumn(string Th, string En, CellKind Kind, double Wi
 /// <summary>A percent in the totals row computed from two summed columns (0-based): Column = Numerator / Denominator.</summary>
 public sealed record Ratio(int Column, int Numerator, int Denominator);
 
+/// <summary>The totals of a listing of part of its rows (the oldest N of many): the given columns' totals (0-based column → value) are the
+/// whole's, written as values where a SUM of the rows listed would undercount, and <see cref="Note"/>, when some rows were left out,
+/// is a line beneath the totals row that says so.</summary>
+public sealed record KnownTotals(IReadOnlyDictionary<int, decimal> Values, string? Note);
+
 /// <summary>The conventions every report workbook shares: Thai font, formats (Buddhist Era dates), print setup.</summary>
 public static class Report
 {
@@ -97,7 +102,11 @@ public static class Report
     /// printed), the rows, and a totals row whose sums and ratios are formulas.
     /// </summary>
     public static IXLWorksheet AddListing(XLWorkbook wb, string name, IReadOnlyList<ReportColumn> columns, string pageHeader,
-        IEnumerable<object?[]> rows, string totalLabel, params Ratio[] ratios)
+        IEnumerable<object?[]> rows, string totalLabel, params Ratio[] ratios) => AddListing(wb, name, columns, pageHeader, rows, totalLabel, null, ratios);
+
+    /// <summary>A listing whose totals row shows <paramref name="known"/> totals, with its note beneath.</summary>
+    public static IXLWorksheet AddListing(XLWorkbook wb, string name, IReadOnlyList<ReportColumn> columns, string pageHeader,
+        IEnumerable<object?[]> rows, string totalLabel, KnownTotals? known, params Ratio[] ratios)
     {
         var ws = wb.AddWorksheet(name);
         for (var c = 0; c < columns.Count; c++)
@@ -130,7 +139,9 @@ public static class Report
         for (var c = 0; c < columns.Count; c++)
         {
             var cell = ws.Cell(total, c + 1);
-            if (columns[c].Sum)
+            if (known is not null && known.Values.TryGetValue(c, out var whole))
+                cell.SetValue(whole);
+            else if (columns[c].Sum)
                 cell.FormulaA1 = last >= 3 ? $"SUM({Letter(c)}3:{Letter(c)}{last})" : "0";
             else if (ratios.FirstOrDefault(x => x.Column == c) is { } ratio)
                 cell.FormulaA1 = $"IF({Letter(ratio.Denominator)}{total}=0,0,{Letter(ratio.Numerator)}{total}/{Letter(ratio.Denominator)}{total})";
@@ -138,6 +149,7 @@ public static class Report
         var totals = ws.Range(total, 1, total, columns.Count).Style;
         totals.Font.Bold = true;
         totals.Border.TopBorder = XLBorderStyleValues.Thin;
+        if (known?.Note is { } note) ws.Cell(total + 1, 1).SetValue<string>(note);
 
         ws.SheetView.FreezeRows(2);
         ws.Range(2, 1, Math.Max(last, 2), columns.Count).SetAutoFilter();

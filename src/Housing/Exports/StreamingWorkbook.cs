@@ -138,6 +138,7 @@ public sealed class StreamingSheet
     readonly OpenXmlAttribute[] rowAttributes = new OpenXmlAttribute[1];
     readonly List<OpenXmlAttribute> cellAttributes = new(3);
     int rowIndex;
+    int? lastDataRow;
     string rowNumber = "";
     bool done;
 
@@ -244,21 +245,35 @@ public sealed class StreamingSheet
     }
 
     /// <summary>The totals row: SUM over each summed column, a percent as a ratio of two totals.</summary>
-    public void Totals(string label, params Ratio[] ratios)
+    public void Totals(string label, params Ratio[] ratios) => Totals(label, null, ratios);
+
+    /// <summary>The totals row with <paramref name="known"/> totals as values in place of sums, and its note on a row beneath.</summary>
+    public void Totals(string label, KnownTotals? known, params Ratio[] ratios)
     {
         var last = rowIndex;
+        lastDataRow = last;
+        // A ratio over a known column divides the whole, as the formula does.
+        foreach (var (c, v) in known?.Values ?? new Dictionary<int, decimal>()) sums[c] = v;
         StartRow();
         Text(0, label, StreamingWorkbook.TotalStyle(CellKind.Text).ToString(CultureInfo.InvariantCulture));
         for (var i = 1; i < columns.Count; i++)
         {
             var style = StreamingWorkbook.TotalStyle(columns[i].Kind).ToString(CultureInfo.InvariantCulture);
-            if (columns[i].Sum)
+            if (known is not null && known.Values.TryGetValue(i, out var whole))
+                Number(i, N(whole), style);
+            else if (columns[i].Sum)
                 Number(i, N(sums[i]), style, last >= 3 ? $"SUM({letters[i]}3:{letters[i]}{last})" : "0");
             else if (ratios.FirstOrDefault(r => r.Column == i) is { } r)
                 Number(i, N(sums[r.Denominator] == 0 ? 0 : Math.Round(sums[r.Numerator] / sums[r.Denominator], 6)), style,
                     $"IF({letters[r.Denominator]}{rowIndex}=0,0,{letters[r.Numerator]}{rowIndex}/{letters[r.Denominator]}{rowIndex})");
         }
         w.WriteEndElement();
+        if (known?.Note is { } note)
+        {
+            StartRow();
+            Text(0, note, StreamingWorkbook.DataStyle(CellKind.Text).ToString(CultureInfo.InvariantCulture));
+            w.WriteEndElement();
+        }
     }
 
     internal void Finish()
@@ -266,7 +281,8 @@ public sealed class StreamingSheet
         if (done) return;
         done = true;
         w.WriteEndElement(); // sheetData
-        var lastRow = Math.Max(rowIndex - 1, 2);
+        // The filter ends at the last data row: above the totals row and any note beneath it.
+        var lastRow = Math.Max(lastDataRow ?? rowIndex - 1, 2);
         w.WriteElement(new AutoFilter { Reference = $"A2:{letters[^1]}{lastRow}" });
         w.WriteElement(new PageMargins { Left = 0.4, Right = 0.4, Top = 0.6, Bottom = 0.6, Header = 0.3, Footer = 0.3 });
         w.WriteElement(new PageSetup { PaperSize = 9, Orientation = OrientationValues.Landscape, FitToWidth = 1, FitToHeight = 0 });

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Housing.Access;
 using Housing.Attention;
 using Housing.Rollups;
@@ -106,6 +107,41 @@ public sealed class AttentionApiTests(TestApp app) : IClassFixture<TestApp>
         var staff = await app.CreateUserAsync(Role.ProvincialStaff, provinces: ["19"]);
         Assert.Equal(flags.Count(f => f.SubdistrictCode.StartsWith("19", StringComparison.Ordinal)),
             (await rollups.ListAsync(staff, new RollupQuery(year, "BPP", Levels.National, null))).Single().AttentionFlags);
+    }
+
+    sealed record Flagged(string Code, int AttentionFlags);
+
+    /// <summary>Each row of the page's table (of "current" or "children") with what its flags' cell holds.</summary>
+    static List<(string Code, string Flags)> FlagCells(string html, string table) =>
+        Regex.Matches(Regex.Match(html, $"<table data-testid=\"{table}\">.*?</table>", RegexOptions.Singleline).Value,
+                "<tr data-code=\"(\\w+)\">.*?<td class=\"num\" data-testid=\"flags\">\\s*(.*?)\\s*</td>", RegexOptions.Singleline)
+            .Select(m => (m.Groups[1].Value, m.Groups[2].Value)).ToList();
+
+    [Fact]
+    public async Task The_rollup_page_shows_each_areas_count_of_flags_and_a_province_links_to_its_flags()
+    {
+        await WorldAsync();
+        await app.Get<RollupService>().RecomputeAllAsync();
+        var year = Thai.FiscalYear(Today) + 1;
+        var admin = await app.ClientAsync(Role.Admin);
+        async Task<List<Flagged>> RollupsAsync(string query) =>
+            (await admin.GetFromJsonAsync<List<Flagged>>($"/api/v1/rollups?fiscalYear={year}&program=BPP&{query}"))!;
+
+        var national = await admin.GetStringAsync($"/Rollups?fiscalYear={year}&program=BPP");
+        Assert.Contains("<th class=\"num\">ต้องติดตาม (รายการ)</th>", national);
+        Assert.Equal(new[] { ("TH", Thai.Number((await RollupsAsync("level=national")).Single().AttentionFlags)) }, FlagCells(national, "current"));
+        var provinces = await RollupsAsync("level=province");
+        Assert.True(provinces.Single(p => p.Code == "54").AttentionFlags >= 2);
+        Assert.Equal(provinces.Select(p => (p.Code, $"<a href=\"/Attention?provinceCode={p.Code}\">{Thai.Number(p.AttentionFlags)}</a>")),
+            FlagCells(national, "children"));
+
+        var phrae = await admin.GetStringAsync($"/Rollups/province/54?fiscalYear={year}&program=BPP&culture=en-GB");
+        Assert.Contains("<th class=\"num\">Flags needing attention</th>", phrae);
+        Assert.Equal((await RollupsAsync("level=district&parent=54")).Select(d => (d.Code, Thai.Number(d.AttentionFlags))), FlagCells(phrae, "children"));
+        // The link's page lists that province's flags only.
+        var flags = await admin.GetStringAsync("/Attention?provinceCode=54");
+        Assert.NotEmpty(Regex.Matches(flags, "data-district=\"(\\d+)\""));
+        Assert.All(Regex.Matches(flags, "data-district=\"(\\d+)\""), m => Assert.StartsWith("54", m.Groups[1].Value));
     }
 
     [Fact]

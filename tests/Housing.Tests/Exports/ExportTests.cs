@@ -1,9 +1,12 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using DocumentFormat.OpenXml.Validation;
 using Housing.Access;
+using Housing.Attention;
 using Housing.Exports;
 using Housing.Rollups;
 using Housing.Tests.Rollups;
@@ -29,6 +32,7 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
             {
                 app.Phrae = await new RollupSeed(app.Db, 2565).PhraeAsync();
                 await app.Get<RollupService>().RecomputeAllAsync();
+                await app.Get<AttentionRefresh>().RecomputeAllAsync(); // FY 2565 has ended: its unpaid and stalled homes are flagged
             }
         }
         finally { app.Once.Release(); }
@@ -67,9 +71,12 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
         var province = book["จังหวัด Province"];
         Assert.Equal(["รหัส", "ชื่อ", "ชื่อภาษาอังกฤษ", "รหัสสังกัด", "สังกัด"], province[0].Take(5));
         Assert.Equal(["Code", "Name", "Name (English)", "Parent code", "Parent"], province[1].Take(5));
-        // The fiscal year is a year (not "2,565"), the parent is named.
-        Assert.Equal(["54", "แพร่", "Phrae", "TH", "ประเทศไทย", "BPP", "2565", "65", "1,358,500.00", "65", "1,358,500.00", "788,900.00", "16", "58.1%", "24.6%", "569,600.00", "0.00", "-788,900.00"],
+        // The fiscal year is a year (not "2,565"), the parent is named; last, the province's flags.
+        var flags = await app.Db.CountAsync("attention_flags", "province_code = '54' AND fiscal_year = 2565 AND program = 'BPP'");
+        Assert.True(flags > 0);
+        Assert.Equal(["54", "แพร่", "Phrae", "TH", "ประเทศไทย", "BPP", "2565", "65", "1,358,500.00", "65", "1,358,500.00", "788,900.00", "16", "58.1%", "24.6%", "569,600.00", "0.00", "-788,900.00", flags.ToString("N0", CultureInfo.InvariantCulture)],
             province[2]);
+        Assert.Equal(("ต้องติดตาม (รายการ)", "Flags needing attention"), (province[0][18], province[1][18]));
 
         var districts = book["อำเภอ District"];
         var total = districts[^1];
@@ -107,7 +114,7 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
             var pane = ws.Descendants<Pane>().Single();
             Assert.Equal(2d, pane.VerticalSplit!.Value);
             Assert.Contains(pane.State!.Value, new[] { PaneStateValues.Frozen, PaneStateValues.FrozenSplit });
-            Assert.StartsWith(i < 5 ? "A2:R" : "A2:K", ws.GetFirstChild<AutoFilter>()!.Reference!.Value); // the attention sheet has 11 columns
+            Assert.StartsWith(i < 5 ? "A2:S" : "A2:K", ws.GetFirstChild<AutoFilter>()!.Reference!.Value); // the attention sheet has 11 columns
             var setup = ws.GetFirstChild<PageSetup>()!;
             Assert.True(setup.Orientation?.Value == OrientationValues.Landscape && setup.PaperSize?.Value == 9u && (setup.FitToWidth?.Value ?? 1u) == 1u && setup.FitToHeight?.Value == 0u, setup.OuterXml);
         }
@@ -170,12 +177,79 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
         Assert.Equal(ProvinceSheets.Order(), books["streamed"].Sheets.Keys.Order());
         foreach (var sheet in ProvinceSheets) Assert.Equal(books["closedxml"][sheet], books["streamed"][sheet]);
         Assert.Equal("1,358,500.00", books["streamed"]["ครัวเรือน Households"][^1][11]);
+        // Under the cap every flag is listed, and the totals row is the last.
+        var flags = await app.Db.CountAsync("attention_flags", "province_code = '54' AND fiscal_year = 2565 AND program = 'BPP'");
+        var attention = books["streamed"][AttentionSheet.Name];
+        Assert.Equal((flags + 3, "รวม / Total", flags.ToString("N0", CultureInfo.InvariantCulture)), (attention.Count, attention[^1][0], attention[^1][10]));
+    }
+
+    [Fact]
+    public async Task Past_its_cap_the_attention_sheet_lists_the_oldest_totals_every_flag_and_says_how_many_it_left_out_in_both_writers()
+    {
+        // A cap of 3 rows, as 10,000 is for the nation's 600,000 flags; a limit of 100 cells streams the second workbook.
+        var attention = app.Get<AttentionService>();
+        var built = new ExportService(app.Db, app.Get<RollupService>(), TimeProvider.System, attention: attention, attentionRows: 3);
+        var streaming = new ExportService(app.Db, app.Get<RollupService>(), TimeProvider.System, attention: attention, streamPastCells: 100, attentionRows: 3);
+        var query = new ExportQuery(2565, "BPP", "54", Households: false);
+        async Task<byte[]> Write(ExportService s)
+        {
+            using var buffer = new MemoryStream();
+            await (await s.RollupWorkbookAsync(Caller.System, query)).WriteAsync(buffer);
+            return buffer.ToArray();
+        }
+        var files = new Dictionary<string, byte[]> { ["streamed"] = await Write(streaming), ["closedxml"] = await Write(built) };
+        foreach (var (name, bytes) in files)
+        {
+            using var doc = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
+            Assert.Empty(new OpenXmlValidator(FileFormatVersions.Office2016).Validate(doc).Select(e => $"{e.Part?.Uri} {e.Path?.XPath}: {e.Description}"));
+            Assert.Equal(name == "closedxml", doc.WorkbookPart!.SharedStringTablePart is not null);
+            Assert.Equal("A2:K5", Sheet(doc, AttentionSheet.Name).GetFirstChild<AutoFilter>()!.Reference!.Value); // the rows, not the totals or the note
+        }
+        var all = await app.Db.CountAsync("attention_flags", "province_code = '54' AND fiscal_year = 2565 AND program = 'BPP'");
+        Assert.True(all > 3, $"{all} flags");
+        var oldest = await attention.ListAsync(Caller.System, new AttentionQuery("54", null, 3, 2565, "BPP"));
+        var n = all.ToString("N0", CultureInfo.InvariantCulture);
+        var books = await LibreOffice.ReadAsync(files);
+        foreach (var book in books.Values)
+        {
+            var sheet = book[AttentionSheet.Name];
+            Assert.Equal(2 + 3 + 2, sheet.Count);
+            Assert.Equal(oldest.Select(f => (f.Kind, f.ProjectId.ToString(CultureInfo.InvariantCulture), f.AllocationId?.ToString(CultureInfo.InvariantCulture) ?? "", "1")),
+                sheet[2..5].Select(r => (r[0].Split(" / ")[^1], r[4], r[6], r[10])));
+            Assert.Equal(("รวม / Total", n), (sheet[5][0], sheet[5][10])); // every flag of the province, not the 3 listed
+            Assert.Equal($"แสดง 3 รายการที่เก่าที่สุด จากทั้งหมด {n} รายการ / The 3 oldest of {n} flags are listed", sheet[6][0]);
+            Assert.All(sheet[6][1..], c => Assert.Equal("", c));
+        }
+        Assert.Equal(ProvinceSheets.SkipLast(1).Order(), books["streamed"].Sheets.Keys.Order());
+        foreach (var sheet in ProvinceSheets.SkipLast(1)) Assert.Equal(books["closedxml"][sheet], books["streamed"][sheet]);
+    }
+
+    sealed record Flagged(string Code, int AttentionFlags);
+
+    [Fact]
+    public async Task Each_level_sheet_counts_the_flags_of_each_area_as_GET_rollups_does_and_the_nation_totals_the_attention_sheet()
+    {
+        var admin = await app.ClientAsync(Role.Admin);
+        var book = await LibreOffice.ReadAsync(await DownloadAsync(admin, "?fiscalYear=2565&program=BPP"));
+        static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+        foreach (var (level, name) in new[] { ("national", "ประเทศ National"), ("province", "จังหวัด Province"), ("district", "อำเภอ District"),
+                     ("subdistrict", "ตำบล Subdistrict"), ("project", "โครงการ Project") })
+        {
+            var json = (await admin.GetFromJsonAsync<List<Flagged>>($"/api/v1/rollups?fiscalYear=2565&program=BPP&level={level}"))!;
+            var sheet = book[name];
+            Assert.Equal(("ต้องติดตาม (รายการ)", "Flags needing attention"), (sheet[0][18], sheet[1][18]));
+            Assert.Equal(json.Select(r => (r.Code, N(r.AttentionFlags))), sheet.Skip(2).SkipLast(1).Select(r => (r[0], r[18])));
+            Assert.Equal(N(json.Sum(r => r.AttentionFlags)), sheet[^1][18]); // a SUM computed by LibreOffice
+        }
+        var all = await app.Db.CountAsync("attention_flags", "fiscal_year = 2565 AND program = 'BPP'");
+        Assert.True(all > 0);
+        Assert.Equal((N(all), N(all)), (book["ประเทศ National"][^1][18], book[AttentionSheet.Name][^1][10]));
     }
 
     [Fact]
     public async Task The_nation_past_the_cell_limit_is_streamed_with_the_same_figures_and_no_household_sheet()
     {
-        // The nation's sheets (396,000 cells at 500,000 homes) are past what ClosedXML writes in 2 s: a limit of 100 cells
+        // The nation's sheets (412,000 cells at 500,000 homes) are past what ClosedXML writes in 2 s: a limit of 100 cells
         // sends Phrae's nation down the streaming path, the default keeps it in ClosedXML. Neither lists the households unasked.
         var streaming = new ExportService(app.Db, app.Get<RollupService>(), TimeProvider.System, attention: app.Get<Housing.Attention.AttentionService>(),
             streamPastCells: 100);
