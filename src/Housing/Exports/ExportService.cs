@@ -218,12 +218,14 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
         var conn = tx.Connection!;
         // JIT spends about a second compiling this plan, and the rows stream out anyway.
         await conn.ExecuteAsync("SET LOCAL jit = off", transaction: tx);
-        // In allocation order, so the ledger and milestone sums merge along their allocation_id indexes and
-        // rows stream out as they are joined (no sort of the whole set first). Unbuffered: memory stays flat.
+        // Each home's paid, top standing stage and its date from its row of home_progress (0019, kept by the writes and checked
+        // by the invariants): summing the ledger and the milestones here merged 1.25 million payments and 1.9 million milestones
+        // for a province of 5,226 homes (2 s of the database's CPU for each province workbook; 31 ms this way). In allocation
+        // order, so the rows stream out as they are joined. Unbuffered: memory stays flat.
         var rows = conn.QueryUnbufferedAsync<HouseholdRow>($"""
             SELECT h.id AS household_id, h.citizen_id, h.head_name, h.house_no, h.village_no, s.name_th AS subdistrict, d.name_th AS district,
-                   pv.name_th AS province, p.name AS project, b.program, a.work_type, a.amount AS allocated, coalesce(x.disbursed, 0) AS disbursed,
-                   m.stage_order, m.reached_on
+                   pv.name_th AS province, p.name AS project, b.program, a.work_type, a.amount AS allocated, coalesce(x.paid, 0) AS disbursed,
+                   x.top AS stage_order, x.last_on AS reached_on
             FROM allocations a
             JOIN projects p ON p.id = a.project_id
             JOIN budgets b ON b.id = p.budget_id
@@ -231,9 +233,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
             JOIN subdistricts s ON s.code = p.subdistrict_code
             JOIN districts d ON d.code = s.district_code
             JOIN provinces pv ON pv.code = d.province_code
-            LEFT JOIN (SELECT allocation_id, sum(amount) AS disbursed FROM disbursements GROUP BY allocation_id) x ON x.allocation_id = a.id
-            LEFT JOIN (SELECT allocation_id, max(stage_order) AS stage_order, max(reached_on) AS reached_on FROM milestones WHERE withdrawn_at IS NULL GROUP BY allocation_id) m
-                   ON m.allocation_id = a.id
+            LEFT JOIN home_progress x ON x.allocation_id = a.id
             {HouseholdWhere}
             ORDER BY a.id
             """, scope.Args, tx);
