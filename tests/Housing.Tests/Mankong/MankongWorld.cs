@@ -16,7 +16,9 @@ public sealed record MankongWorld(long ProjectId, long LoanId, long WorkId, long
 
     public static async Task<MankongWorld> BuildAsync(HttpClient admin, int year, string name)
     {
-        var budget = await Seed.BudgetAsync(admin, "54", year + 1, 182, 20_000_000m, program: "BMK");
+        // A year of its own before 2565 (the money years run 2546–2565): its loan is drawn in January 2021, and no money may be
+        // dated before its fiscal year began.
+        var budget = await Seed.BudgetAsync(admin, "54", year - 5, 182, 20_000_000m, program: "BMK");
         var project = await Seed.ProjectAsync(admin, budget.Id, "540101", 182, 16_343_600m, name: name + " บ้านมั่นคง", communityName: "ชุมชนเวียงสา");
         (await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/savings", new { month = "2020-12", balance = 500_000m, members = 182 })).EnsureSuccessStatusCode();
         var loan = await Seed.CreatedAsync<Housing.Mankong.LoanView>(await admin.PostAsJsonAsync($"/api/v1/projects/{project.Id}/loans",

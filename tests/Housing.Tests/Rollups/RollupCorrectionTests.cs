@@ -6,14 +6,10 @@ using Housing.Rollups;
 namespace Housing.Tests.Rollups;
 
 /// <summary>The record's corrections as the rollups show them: a reversed tranche and a refund to CODI lower what was
-/// received, and a stage withdrawn stops counting a home as completed.</summary>
-public sealed class RollupCorrectionTests(RollupCorrectionTests.App app) : IClassFixture<RollupCorrectionTests.App>
+/// received, and a stage withdrawn stops counting a home as completed. Jobs off (a fixture of its own, of RollupFigureTests' kind):
+/// the test recomputes when it reads.</summary>
+public sealed class RollupCorrectionTests(RollupFigureTests.App app) : IClassFixture<RollupFigureTests.App>
 {
-    public sealed class App : TestApp
-    {
-        protected override IDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Housing:Jobs:Enabled"] = "false" };
-    }
-
     static readonly string[] Order = ["surveyed", "approved", "materials_bought", "construction_started", "structure_done", "completed"];
 
     async Task<RollupRow> ProvinceAsync(HttpClient client, int year)
