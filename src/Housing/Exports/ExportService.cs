@@ -55,7 +55,7 @@ public sealed class ExportService(NpgsqlDataSource db, RollupService rollups, Ti
         new("รับจาก พอช. (บาท)", "Received from CODI (baht)", CellKind.Baht, 16, Sum: true),
         new("เงินคงเหลือในมือ (บาท)", "Cash on hand (baht)", CellKind.Baht, 16, Sum: true),
         // Last, so the columns before it (and LevelRatios' indexes) stay where readers of the sheets know them.
-        new("ต้องติดตาม (รายการ)", "Flags needing attention", CellKind.Count, 12, Sum: true),
+        new("ต้องติดตาม (รายการ)", "Flags needing attention", CellKind.Count, 17, Sum: true),
     ];
 
     /// <summary>The totals row's percents: disbursed / budget and completed / target.</summary>
