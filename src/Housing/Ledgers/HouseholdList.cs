@@ -64,7 +64,7 @@ public static class HouseholdList
         var works = project.Paid - homes.Sum(h => h.Paid);
         if (works != 0)
         {
-            var total = 3 + homes.Count;
+            var total = ws.LastRowUsed()!.RowNumber(); // the listing's totals row
             ws.Cell(total + 1, 1).SetValue<string>("จ่ายค่างานสาธารณูปโภคของชุมชน / Community works paid");
             ws.Cell(total + 1, 7).SetValue(works);
             ws.Cell(total + 2, 1).SetValue<string>("รวมจ่ายทั้งโครงการ / Paid by the project in all");
