@@ -1,4 +1,5 @@
 using System.Globalization;
+using Housing.Ledgers;
 using Housing.Milestones;
 
 namespace Housing.Web.Ledgers;
@@ -6,24 +7,12 @@ namespace Housing.Web.Ledgers;
 /// <summary>Names of the money and progress codes in the user's language, and the dates of BE date inputs.</summary>
 public static class MoneyText
 {
-    public static string Method(string code) => code switch
-    {
-        "cash" => Lang.T("เงินสด", "Cash"),
-        "cheque" => Lang.T("เช็ค", "Cheque"),
-        _ => Lang.T("โอนเงิน", "Transfer"),
-    };
+    /// <summary>The money codes by their one set of names (<see cref="MoneyNames"/>), which the workbook and the audit log share.</summary>
+    public static string Method(string code) => MoneyNames.Method(code).Current;
 
-    public static string PayeeType(string code) => code == "supplier" ? Lang.T("ร้านค้า/ผู้ขายวัสดุ", "Supplier") : Lang.T("ครัวเรือน", "Household");
+    public static string PayeeType(string code) => MoneyNames.PayeeType(code).Current;
 
-    public static string Kind(string kind) => kind switch
-    {
-        "transfer" => Lang.T("รับเงินโอนจาก พอช.", "Received from CODI"),
-        "reversal" => Lang.T("กลับรายการ", "Reversal"),
-        "transfer_reversal" => Lang.T("กลับรายการเงินโอน", "Transfer reversed"),
-        "refund" => Lang.T("คืนเงินให้ พอช.", "Returned to CODI"),
-        "work_payment" => Lang.T("จ่ายค่างานสาธารณูปโภค", "Paid for a community work"),
-        _ => Lang.T("จ่าย", "Payment"),
-    };
+    public static string Kind(string kind) => MoneyNames.Kind(kind).Current;
 
     public static string Stage(string? code) => MilestoneService.Stages.FirstOrDefault(s => s.Code == code) is { } s
         ? Lang.T(s.NameTh, s.NameEn) : Lang.T("ยังไม่เริ่ม", "Not started");

@@ -222,21 +222,13 @@ public static partial class AuditLabels
         if (field is "stage") return Housing.Milestones.MilestoneService.Stages.FirstOrDefault(x => x.Code == s) is { } st ? (culture.TwoLetterISOLanguageName == "en" ? st.NameEn : st.NameTh) : s;
         if (field is "program") return s switch { "BPP" => culture.TwoLetterISOLanguageName == "en" ? "Baan Por Piang" : "บ้านพอเพียง", "BMK" => culture.TwoLetterISOLanguageName == "en" ? "Baan Mankong" : "บ้านมั่นคง", _ => s };
         if (field is "workType") return Housing.Allocations.WorkTypes.All.FirstOrDefault(w => w.Code == s) is { Name.Th: not null } w ? w.Name.For(culture) : s;
-        if (Values.TryGetValue((field, s), out var value)) return value.For(culture);
+        if (field is "kind") return Housing.Ledgers.MoneyNames.Kind(s).For(culture);
+        if (field is "payeeType") return Housing.Ledgers.MoneyNames.PayeeType(s).For(culture);
+        if (field is "method") return Housing.Ledgers.MoneyNames.Method(s).For(culture);
         if (field is "landTenure") return Housing.Households.HouseholdLists.Name(Housing.Households.HouseholdLists.LandTenures, s).For(culture);
         if (field is "vulnerabilities") return Housing.Households.HouseholdLists.Name(Housing.Households.HouseholdLists.Vulnerabilities, s).For(culture);
         return s;
     }
-
-    /// <summary>The words for the codes of a ledger entry's kind, a payee's type and a payment's method.</summary>
-    static readonly Dictionary<(string Field, string Code), Msg> Values = new()
-    {
-        [("kind", "transfer")] = new("เงินโอนจาก พอช.", "Money from CODI"), [("kind", "reversal")] = new("กลับรายการ", "Reversal"),
-        [("kind", "refund")] = new("คืนเงิน พอช.", "Refund to CODI"),
-        [("payeeType", "household")] = new("ครัวเรือน", "Household"), [("payeeType", "supplier")] = new("ร้านค้า/ผู้ขาย", "Supplier"),
-        [("payeeType", "contractor")] = new("ผู้รับเหมา", "Contractor"),
-        [("method", "transfer")] = new("โอนเงิน", "Bank transfer"), [("method", "cash")] = new("เงินสด", "Cash"), [("method", "cheque")] = new("เช็ค", "Cheque"),
-    };
 
     /// <summary>A tranche or payment gate of a program year's rules in words: "งวด 2: 40% เมื่อบ้าน 50% ถึงขั้นซื้อวัสดุ (มีรูป)".</summary>
     static string Rule(string field, int n, JsonElement e, CultureInfo culture)

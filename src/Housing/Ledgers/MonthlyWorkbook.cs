@@ -16,7 +16,7 @@ public static class MonthlyWorkbook
     static readonly ReportColumn[] Layout =
     [
         new("วันที่", "Date", CellKind.Date, 13),
-        new("รายการ", "Entry", CellKind.Text, 30),
+        new("รายการ", "Entry", CellKind.Text, 48), // "จ่ายค่างานสาธารณูปโภค / Paid for a community work" on one line
         new("เลขที่อ้างอิง / ใบเสร็จ", "Reference or receipt", CellKind.Code, 22),
         new("ผู้รับเงิน", "Payee", CellKind.Text, 28),
         new("รับ (บาท)", "In (baht)", CellKind.Baht, 15),
@@ -24,16 +24,9 @@ public static class MonthlyWorkbook
         new("คงเหลือ (บาท)", "Balance (baht)", CellKind.Baht, 16),
     ];
 
-    /// <summary>The Thai names are the cash book page's (MoneyText.Kind).</summary>
-    static string KindName(string kind) => kind switch
-    {
-        "transfer" => "รับเงินโอนจาก พอช. / From CODI",
-        "transfer_reversal" => "กลับรายการเงินโอน / Transfer reversed",
-        "refund" => "คืนเงินให้ พอช. / Refund to CODI",
-        "reversal" => "กลับรายการ / Reversal",
-        "work_payment" => "จ่ายงานส่วนกลาง / Works",
-        _ => "จ่าย / Payment",
-    };
+    /// <summary>An entry's kind as the cash book page names it (<see cref="MoneyNames"/>), Thai / English; a code
+    /// without a name once.</summary>
+    static string KindName(string kind) => MoneyNames.Kind(kind) is var (th, en) && th != en ? $"{th} / {en}" : kind;
 
     public const string Codi = "พอช. / CODI";
 

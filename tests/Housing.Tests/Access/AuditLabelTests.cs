@@ -71,7 +71,7 @@ public sealed class AuditLabelTests(TestApp app) : IClassFixture<TestApp>
     public void Codes_and_program_rules_read_as_words_and_every_money_field_has_a_label()
     {
         var refund = AuditLabels.Changes(null, """{"kind":"refund","payeeType":"supplier","method":"transfer","remaining":1000,"cash":250.5}""", Thai.ThaiCulture);
-        Assert.Equal([("ชนิดรายการ", "คืนเงิน พอช."), ("ประเภทผู้รับเงิน", "ร้านค้า/ผู้ขาย"), ("วิธีจ่าย", "โอนเงิน"), ("คงเหลือ", "1,000.00 บาท"), ("เงินสดคงเหลือ", "250.50 บาท")],
+        Assert.Equal([("ชนิดรายการ", "คืนเงินให้ พอช."), ("ประเภทผู้รับเงิน", "ร้านค้า/ผู้ขายวัสดุ"), ("วิธีจ่าย", "โอนเงิน"), ("คงเหลือ", "1,000.00 บาท"), ("เงินสดคงเหลือ", "250.50 บาท")],
             refund.Select(c => (c.Label, c.After)).ToArray());
         var rules = """{"tranches":[{"share":40},{"share":60,"stage":"completed","homesPercent":50,"photo":true}],"paymentGates":[{"stage":"materials_bought","payableShare":60}]}""";
         Assert.Equal([("งวดเงิน", "งวด 1: 40%; งวด 2: 60% เมื่อบ้าน 50% ถึงขั้นแล้วเสร็จ (มีรูป)"), ("เงื่อนไขการจ่าย", "ขั้นจัดซื้อวัสดุ: จ่ายได้ถึง 60%")],

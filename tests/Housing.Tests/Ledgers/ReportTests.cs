@@ -44,7 +44,7 @@ public sealed class ReportTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(["วันที่", "รายการ", "เลขที่อ้างอิง / ใบเสร็จ", "ผู้รับเงิน", "รับ (บาท)", "จ่าย (บาท)", "คงเหลือ (บาท)"], rows[3]);
         Assert.Equal(["1 มี.ค. 2565", "ยอดยกมา / Opening balance", "", "", "", "", "10,000.00"], rows[5]);
         // Only March: the tranche of 1 March and the payment of 2 March, each balance a formula LibreOffice computed.
-        Assert.Equal(["1 มี.ค. 2565", "รับเงินโอนจาก พอช. / From CODI", "T2", "", "11,800.00", "", "21,800.00"], rows[6]);
+        Assert.Equal(["1 มี.ค. 2565", "รับเงินโอนจาก พอช. / Received from CODI", "T2", "", "11,800.00", "", "21,800.00"], rows[6]);
         Assert.Equal(["2 มี.ค. 2565", "จ่าย / Payment", "R3", "ร้านแพร่วัสดุ", "", "8,900.00", "12,900.00"], rows[7]);
         Assert.Equal(["", "รวม / Total", "", "", "11,800.00", "8,900.00", ""], rows[8]);
         Assert.Equal(["", "ยอดคงเหลือยกไป / Closing balance", "", "", "", "", "12,900.00"], rows[9]);
@@ -117,10 +117,10 @@ public sealed class ReportTests(TestApp app) : IClassFixture<TestApp>
         Assert.Equal(HttpStatusCode.OK, month.StatusCode);
         var rows = (await LibreOffice.ReadAsync(new Dictionary<string, byte[]> { ["month"] = await month.Content.ReadAsByteArrayAsync() }))["month"][MonthlyWorkbook.Sheet];
         Assert.Equal(["1 มี.ค. 2565", "ยอดยกมา / Opening balance", "", "", "", "", "30,000.00"], rows[5]);
-        Assert.Equal(["1 มี.ค. 2565", "รับเงินโอนจาก พอช. / From CODI", "CODI-MAR", "", "10,000.00", "", "40,000.00"], rows[6]);
+        Assert.Equal(["1 มี.ค. 2565", "รับเงินโอนจาก พอช. / Received from CODI", "CODI-MAR", "", "10,000.00", "", "40,000.00"], rows[6]);
         Assert.Equal(["2 มี.ค. 2565", "จ่าย / Payment", "R-1", "ร้านแพร่วัสดุ", "", "8,000.00", "32,000.00"], rows[7]);
         Assert.Equal(["5 มี.ค. 2565", "กลับรายการเงินโอน / Transfer reversed", "CODI-MAR", "พอช. / CODI", "-10,000.00", "", "22,000.00"], rows[8]);
-        Assert.Equal(["10 มี.ค. 2565", "คืนเงินให้ พอช. / Refund to CODI", "RET-1", "พอช. / CODI", "", "5,000.00", "17,000.00"], rows[9]);
+        Assert.Equal(["10 มี.ค. 2565", "คืนเงินให้ พอช. / Returned to CODI", "RET-1", "พอช. / CODI", "", "5,000.00", "17,000.00"], rows[9]);
         Assert.Equal(["", "รวม / Total", "", "", "0.00", "13,000.00", ""], rows[10]);
         Assert.Equal(["", "ยอดคงเหลือยกไป / Closing balance", "", "", "", "", "17,000.00"], rows[11]);
         var words = rows.Where(r => r[1].Contains("ตัวอักษร")).ToDictionary(r => r[1], r => r[3]);
