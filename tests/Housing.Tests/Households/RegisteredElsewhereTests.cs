@@ -114,7 +114,10 @@ public sealed class RegisteredElsewhereTests(TestApp app) : IClassFixture<TestAp
         var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
         Assert.Equal((2, "citizenId", RegisteredElsewhere.Message.En),
             (error.GetProperty("row").GetInt32(), error.GetProperty("field").GetString(), error.GetProperty("message").GetString()));
-        Assert.DoesNotContain(existing[0].ToString(), text);
+        // Neither the household's record (its id, as any number in the answer but the status and row) nor the full citizen ID comes back: the digits of
+        // an id alone would also match the problem's links and row numbers.
+        Assert.DoesNotContain(Numbers(JsonDocument.Parse(text).RootElement), n => n == existing[0]);
+        Assert.DoesNotContain(ids[0], text);
         var after = await app.Db.ScalarAsync<string>("SELECT after::text FROM audit_log WHERE action = @AuditAction AND actor_id = @UserId",
             new { RegisteredElsewhere.AuditAction, user.UserId });
         Assert.Equal(CitizenId.Mask(ids[0]), JsonDocument.Parse(after).RootElement.GetProperty("citizenIdMasked").GetString());
@@ -128,4 +131,13 @@ public sealed class RegisteredElsewhereTests(TestApp app) : IClassFixture<TestAp
             new { RegisteredElsewhere.AuditAction, other.UserId }));
         Assert.Equal(before, await app.Db.CountAsync("households"));
     }
+
+    /// <summary>Every number anywhere in a JSON answer but a problem's own (its status, an error's row).</summary>
+    static IEnumerable<long> Numbers(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Number when e.TryGetInt64(out var n) => [n],
+        JsonValueKind.Object => e.EnumerateObject().Where(p => p.Name is not ("status" or "row")).SelectMany(p => Numbers(p.Value)),
+        JsonValueKind.Array => e.EnumerateArray().SelectMany(Numbers),
+        _ => [],
+    };
 }
