@@ -34,12 +34,12 @@ public static class LoadBenchmark
         int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
         int users = Arg("--users", 32), seconds = Arg("--seconds", 60), households = Arg("--households", 500_000);
 
-        await using var bench = await Bench.StartAsync();
+        await using var bench = await Bench.StartAsync(keepable: true);
         var db = bench.Db;
         var cs = bench.ConnectionString;
         var generate = Stopwatch.StartNew();
         Console.WriteLine($"load: generating national data ({households:N0} households)");
-        await NationalData.GenerateAsync(db, households);
+        await bench.NationalDataAsync(households);
         Console.WriteLine($"load: data ready in {generate.Elapsed.TotalSeconds:N0} s");
 
         // Treasurers and staff work in the most populous subdistricts; viewers and exporters read everywhere.
@@ -58,6 +58,7 @@ public static class LoadBenchmark
 
         async Task<HttpClient> ClientAsync(string name, Role role, string[] provinces, string[] subdistricts)
         {
+            name += $".{Environment.ProcessId}"; // a kept cluster holds the last runs' users
             await userService.CreateAsync(Caller.System, new CreateUser(name, Password, role.ToString(), provinces, subdistricts));
             var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
             var token = await (await http.PostAsJsonAsync("/api/v1/auth/token", new { username = name, password = Password })).Content.ReadFromJsonAsync<JsonElement>();
@@ -130,7 +131,9 @@ public static class LoadBenchmark
                 await go.Task;
                 while (!stop.IsCancellationRequested)
                 {
-                    var first12 = "8" + (worker * 100_000_000L + Interlocked.Increment(ref next)).ToString("D11", CultureInfo.InvariantCulture);
+                    // Per run too (Environment.ProcessId), so a kept cluster's households from the last runs do not collide.
+                    var first12 = "8" + (worker * 100_000_000L + Environment.ProcessId % 997 * 100_000L + Interlocked.Increment(ref next))
+                        .ToString("D11", CultureInfo.InvariantCulture);
                     var register = await TimeAsync("register household", () => http.PostAsJsonAsync("/api/v1/households", new
                     {
                         citizenId = first12 + CitizenId.CheckDigit(first12), headName = "นางใหม่ ภาระงาน", houseNo = "9", villageNo = 4, subdistrictCode = sub,

@@ -159,6 +159,20 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     /// homes and their progress spill to disk at the default work_mem.</summary>
     const string Settings = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB';";
 
+    /// <summary>The rollups keep each area's count of flags (0024): the subdistricts of the projects (@ids, or all) whose count the
+    /// flags just written change are marked for the rollups' refresh, in the same transaction as the flags, as any write marks them.
+    /// Run before <see cref="CountsSql"/>, while attention_counts still holds the counts the rollups have.</summary>
+    const string MarkRollupsSql = """
+        INSERT INTO rollup_dirty (code)
+        SELECT DISTINCT p.subdistrict_code
+        FROM (SELECT project_id, count(*) AS flags FROM attention_flags WHERE @ids::bigint[] IS NULL OR project_id = ANY(@ids::bigint[])
+              GROUP BY project_id) n
+        FULL JOIN (SELECT project_id, flags FROM attention_counts WHERE @ids::bigint[] IS NULL OR project_id = ANY(@ids::bigint[])) c
+             ON c.project_id = n.project_id
+        JOIN projects p ON p.id = coalesce(n.project_id, c.project_id)
+        WHERE coalesce(n.flags, 0) <> coalesce(c.flags, 0)
+        """;
+
     /// <summary>Each project's count of flags (of the projects @ids, or all), for the rollups.</summary>
     const string CountsSql = """
         INSERT INTO attention_counts (project_id, subdistrict_code, province_code, fiscal_year, program, flags)
@@ -178,7 +192,7 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         await conn.ExecuteAsync(new CommandDefinition($"{Settings} DELETE FROM attention_flags", null, tx, commandTimeout: 0, cancellationToken: ct));
         var rows = await conn.ExecuteAsync(new CommandDefinition($"INSERT INTO attention_flags ({FlagColumns}) {FlagsSql(null)}",
             Args(null), tx, commandTimeout: 0, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition($"DELETE FROM attention_counts; {CountsSql}", new { ids = (long[]?)null }, tx,
+        await conn.ExecuteAsync(new CommandDefinition($"{MarkRollupsSql}; DELETE FROM attention_counts; {CountsSql}", new { ids = (long[]?)null }, tx,
             commandTimeout: 0, cancellationToken: ct));
         await tx.CommitAsync(ct);
         // The counts were rewritten, and the rollups' pages join them: fresh statistics (see migration 0022).
@@ -197,6 +211,7 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
             {Settings}
             DELETE FROM attention_flags WHERE project_id = ANY(@ids);
             INSERT INTO attention_flags ({FlagColumns}) {FlagsSql("p.id = ANY(@ids)")};
+            {MarkRollupsSql};
             DELETE FROM attention_counts WHERE project_id = ANY(@ids);
             {CountsSql}
             """, Args(dirty), tx, commandTimeout: 0, cancellationToken: ct));

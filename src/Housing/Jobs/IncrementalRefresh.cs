@@ -27,8 +27,10 @@ public sealed class IncrementalRefresh(IServiceProvider services, TimeSpan every
             jobs.IncrementalNext = tick + every;
             try
             {
+                // Flags first (within 10 s too): the subdistricts whose count of flags changed are marked, and the rollups, which
+                // carry the counts, take them in the same tick.
+                await jobs.RunAsync(JobService.AttentionIncremental, null, tick, keepIdle: false, ct, skipIfBusy: true);
                 await jobs.RunAsync(JobService.RollupsIncremental, null, tick, keepIdle: false, ct, skipIfBusy: true);
-                await jobs.RunAsync(JobService.AttentionIncremental, null, tick, keepIdle: false, ct, skipIfBusy: true); // flags, within 10 s too
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception e) // the database away: the next tick tries again

@@ -15,7 +15,7 @@ public static class Levels
 }
 
 /// <summary>Spend versus target for one area (or project) in one fiscal year and program. Received: CODI's transfers to its
-/// projects (read live from project_cash when the row is read); the parent is named as well as coded.</summary>
+/// projects, net of reversals and refunds (project_cash, summed up the levels by the refresh); the parent is named as well as coded.</summary>
 public sealed record RollupRow(int FiscalYear, string Program, string Level, string Code, string? ParentCode, string NameTh, string NameEn,
     int TargetHouseholds, decimal Budget, int AllocatedHouseholds, decimal Allocated, decimal Disbursed, int CompletedHouseholds, DateTime AsOf,
     decimal Received = 0, string? ParentNameTh = null, string? ParentNameEn = null, int AttentionFlags = 0)
@@ -46,7 +46,8 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
     public const string AllProjectFiguresSql = """
         SELECT b.fiscal_year, b.program, p.id, p.subdistrict_code, p.name, p.target_households, p.amount AS budget,
                coalesce(a.households, 0) AS allocated_households, coalesce(a.amount, 0) AS allocated,
-               coalesce(d.paid, 0) AS disbursed, coalesce(a.completed, 0) AS completed_households
+               coalesce(d.paid, 0) AS disbursed, coalesce(a.completed, 0) AS completed_households,
+               coalesce(d.received, 0) AS received, coalesce(f.flags, 0) AS attention_flags
         FROM projects p
         JOIN budgets b ON b.id = p.budget_id
         LEFT JOIN (SELECT a.project_id, count(*) AS households, sum(a.amount) AS amount, count(c.allocation_id) AS completed
@@ -55,18 +56,21 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
                    WHERE a.cancelled_at IS NULL
                    GROUP BY a.project_id) a ON a.project_id = p.id
         LEFT JOIN project_cash d ON d.project_id = p.id
+        LEFT JOIN attention_counts f ON f.project_id = p.id
         """;
 
     /// <summary>The same figures for the projects of some subdistricts, by index lookups per project.</summary>
     const string SomeProjectFiguresSql = """
         SELECT b.fiscal_year, b.program, p.id, p.subdistrict_code, p.name, p.target_households, p.amount AS budget,
-               a.households AS allocated_households, a.amount AS allocated, coalesce(d.paid, 0) AS disbursed, a.completed AS completed_households
+               a.households AS allocated_households, a.amount AS allocated, coalesce(d.paid, 0) AS disbursed, a.completed AS completed_households,
+               coalesce(d.received, 0) AS received, coalesce(f.flags, 0) AS attention_flags
         FROM projects p
         JOIN budgets b ON b.id = p.budget_id
         CROSS JOIN LATERAL (SELECT count(*) AS households, coalesce(sum(a.amount), 0) AS amount,
                    count(*) FILTER (WHERE EXISTS (SELECT 1 FROM milestones m WHERE m.allocation_id = a.id AND m.stage_order >= 6 AND m.withdrawn_at IS NULL)) AS completed
                    FROM allocations a WHERE a.project_id = p.id AND a.cancelled_at IS NULL) a
         LEFT JOIN project_cash d ON d.project_id = p.id
+        LEFT JOIN attention_counts f ON f.project_id = p.id
         WHERE p.subdistrict_code = ANY(@subdistricts::text[])
         """;
 
@@ -117,10 +121,11 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
     {
         const string Columns = """
             (fiscal_year, program, level, code, parent_code, province_code, name_th, name_en, target_households, budget,
-             allocated_households, allocated, disbursed, completed_households, as_of)
+             allocated_households, allocated, disbursed, completed_households, received, attention_flags, as_of)
             """;
         const string Figures = """
-            sum(target_households), sum(budget), sum(allocated_households), sum(allocated), sum(disbursed), sum(completed_households), now()
+            sum(target_households), sum(budget), sum(allocated_households), sum(allocated), sum(disbursed), sum(completed_households),
+            sum(received), sum(attention_flags), now()
             """;
         var args = new { all = subdistricts is null, subdistricts, districts = subdistricts?.Select(s => s[..4]).Distinct().ToArray(), provinces };
         return await conn.ExecuteAsync(new CommandDefinition($"""
@@ -128,7 +133,8 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
                                            OR (level = 'subdistrict' AND code = ANY(@subdistricts::text[]));
             INSERT INTO rollups {Columns}
             SELECT f.fiscal_year, f.program, 'project', f.id::text, f.subdistrict_code, left(f.subdistrict_code, 2), f.name, f.name,
-                   f.target_households, f.budget, f.allocated_households, f.allocated, f.disbursed, f.completed_households, now()
+                   f.target_households, f.budget, f.allocated_households, f.allocated, f.disbursed, f.completed_households,
+                   f.received, f.attention_flags, now()
             FROM ({figuresSql}) f;
 
             INSERT INTO rollups {Columns}
@@ -147,11 +153,13 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
             DELETE FROM rollups WHERE level = 'province' AND NOT @all AND code = ANY(@provinces::text[]);
             INSERT INTO rollups {Columns}
             SELECT b.fiscal_year, b.program, 'province', p.code, 'TH', p.code, p.name_th, p.name_en, b.target_households, b.amount,
-                   coalesce(d.allocated_households, 0), coalesce(d.allocated, 0), coalesce(d.disbursed, 0), coalesce(d.completed_households, 0), now()
+                   coalesce(d.allocated_households, 0), coalesce(d.allocated, 0), coalesce(d.disbursed, 0), coalesce(d.completed_households, 0),
+                   coalesce(d.received, 0), coalesce(d.attention_flags, 0), now()
             FROM budgets b
             JOIN provinces p ON p.code = b.province_code
             LEFT JOIN (SELECT fiscal_year, program, parent_code, sum(allocated_households) AS allocated_households, sum(allocated) AS allocated,
-                              sum(disbursed) AS disbursed, sum(completed_households) AS completed_households
+                              sum(disbursed) AS disbursed, sum(completed_households) AS completed_households,
+                              sum(received) AS received, sum(attention_flags) AS attention_flags
                        FROM rollups WHERE level = 'district' AND (@all OR parent_code = ANY(@provinces::text[]))
                        GROUP BY fiscal_year, program, parent_code) d
                    ON d.fiscal_year = b.fiscal_year AND d.program = b.program AND d.parent_code = b.province_code
@@ -182,38 +190,25 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
         // Treasurers read their own subdistricts' figures, their provinces' and districts' totals.
         var subdistricts = level is Levels.Subdistrict or Levels.Project ? caller.ReadableSubdistricts : null;
         if (level == Levels.National && provinces is not null)
-            return (await conn.QueryAsync<RollupRow>(new CommandDefinition($"""
-                WITH {CashSql}
+            return (await conn.QueryAsync<RollupRow>(new CommandDefinition("""
                 SELECT r.fiscal_year, r.program, 'national' AS level, 'TH' AS code, NULL AS parent_code,
                        'ประเทศไทย (เฉพาะจังหวัดที่ท่านดูได้)' AS name_th, 'Thailand (only the provinces you may see)' AS name_en,
                        sum(r.target_households)::int AS target_households, sum(r.budget) AS budget, sum(r.allocated_households)::int AS allocated_households,
                        sum(r.allocated) AS allocated, sum(r.disbursed) AS disbursed, sum(r.completed_households)::int AS completed_households, min(r.as_of) AS as_of,
-                       coalesce(sum(c.received), 0) AS received, NULL AS parent_name_th, NULL AS parent_name_en,
-                       (SELECT coalesce(sum(f.flags), 0)::int FROM attention_counts f
-                        WHERE f.fiscal_year = r.fiscal_year AND f.program = r.program AND f.province_code = ANY(@provinces::text[])) AS attention_flags
-                FROM rollups r LEFT JOIN cash c ON c.program = r.program AND c.code = r.code
+                       sum(r.received) AS received, NULL AS parent_name_th, NULL AS parent_name_en, sum(r.attention_flags)::int AS attention_flags
+                FROM rollups r
                 WHERE r.level = 'province' AND r.code = ANY(@provinces::text[]) AND r.fiscal_year = @fiscalYear AND (@program::text IS NULL OR r.program = @program)
                 GROUP BY r.fiscal_year, r.program ORDER BY r.program
-                """, new { provinces, fiscalYear, program, level = Levels.Province, province = q.Province }, within, cancellationToken: ct))).ToList();
-        return (await conn.QueryAsync<RollupRow>(new CommandDefinition($"""
-            WITH {CashSql},
-            -- The count of flags per area: summed from each project's count (Attention keeps them), grouped by this level's code.
-            flags AS (
-                SELECT fiscal_year, program, sum(flags) AS flags,
-                       CASE @level WHEN 'national' THEN 'TH' WHEN 'province' THEN province_code WHEN 'district' THEN left(subdistrict_code, 4)
-                                   WHEN 'subdistrict' THEN subdistrict_code ELSE project_id::text END AS code
-                FROM attention_counts
-                WHERE fiscal_year = @fiscalYear AND (@province::text IS NULL OR province_code = @province)
-                  AND (@parent::text IS NULL OR @parent = 'TH' OR left(subdistrict_code, length(@parent)) = @parent)
-                GROUP BY 1, 2, 4)
+                """, new { provinces, fiscalYear, program }, within, cancellationToken: ct))).ToList();
+        // Received and the count of flags are kept in the rows by the refresh (migration 0024): summed here over the year's
+        // projects at every read, they cost 15-76 ms a read and were the database's largest cost under the mixed load.
+        return (await conn.QueryAsync<RollupRow>(new CommandDefinition("""
             SELECT r.fiscal_year, r.program, r.level, r.code, r.parent_code, r.name_th, r.name_en, r.target_households, r.budget, r.allocated_households,
-                   r.allocated, r.disbursed, r.completed_households, r.as_of, coalesce(c.received, 0) AS received,
+                   r.allocated, r.disbursed, r.completed_households, r.as_of, r.received,
                    coalesce(ps.name_th, pd.name_th, pp.name_th, CASE WHEN r.level = 'province' THEN 'ประเทศไทย' END) AS parent_name_th,
                    coalesce(ps.name_en, pd.name_en, pp.name_en, CASE WHEN r.level = 'province' THEN 'Thailand' END) AS parent_name_en,
-                   coalesce(f.flags, 0)::int AS attention_flags
+                   r.attention_flags
             FROM rollups r
-            LEFT JOIN cash c ON c.program = r.program AND c.code = r.code
-            LEFT JOIN flags f ON f.fiscal_year = r.fiscal_year AND f.program = r.program AND f.code = r.code
             LEFT JOIN subdistricts ps ON r.level = 'project' AND ps.code = r.parent_code
             LEFT JOIN districts pd ON r.level = 'subdistrict' AND pd.code = r.parent_code
             LEFT JOIN provinces pp ON r.level = 'district' AND pp.code = r.parent_code
@@ -226,22 +221,6 @@ public sealed partial class RollupService(NpgsqlDataSource db, TimeProvider cloc
             ORDER BY r.program, CASE WHEN r.level = 'project' THEN lpad(r.code, 20, '0') ELSE r.code END
             """, new { fiscalYear, program, level, parent, province = q.Province, code = q.Code, provinces, subdistricts }, within, cancellationToken: ct))).ToList();
     }
-
-    /// <summary>
-    /// Money received per program and code of one level (@level) for the fiscal year, from the totals the ledgers' triggers keep
-    /// in project_cash (transfers in; when transfers can be reversed or refunded, project_cash.received is where that nets out).
-    /// Read live rather than stored in rollups: no migration, and one hash aggregate over the year's projects (7,436 nationally).
-    /// </summary>
-    const string CashSql = """
-        cash AS (
-            SELECT b.program, CASE @level WHEN 'project' THEN p.id::text WHEN 'subdistrict' THEN p.subdistrict_code
-                                          WHEN 'district' THEN left(p.subdistrict_code, 4) WHEN 'province' THEN b.province_code ELSE 'TH' END AS code,
-                   sum(c.received) AS received
-            FROM project_cash c JOIN projects p ON p.id = c.project_id JOIN budgets b ON b.id = p.budget_id
-            WHERE b.fiscal_year = @fiscalYear AND (@program::text IS NULL OR b.program = @program)
-              AND (@province::text IS NULL OR b.province_code = @province)
-            GROUP BY 1, 2)
-        """;
 
     sealed record YearOfProgram(int FiscalYear, string Program);
 

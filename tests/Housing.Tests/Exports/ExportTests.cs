@@ -31,8 +31,8 @@ public sealed class ExportTests(ExportTests.App app) : IClassFixture<ExportTests
             if (app.Phrae is null)
             {
                 app.Phrae = await new RollupSeed(app.Db, 2565).PhraeAsync();
-                await app.Get<RollupService>().RecomputeAllAsync();
                 await app.Get<AttentionRefresh>().RecomputeAllAsync(); // FY 2565 has ended: its unpaid and stalled homes are flagged
+                await app.Get<RollupService>().RecomputeAllAsync(); // with each area's count of flags
             }
         }
         finally { app.Once.Release(); }
