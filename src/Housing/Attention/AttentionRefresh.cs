@@ -32,8 +32,9 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     /// A stage counts from its date, whatever day it was typed in. A home funded again is an allocation with a recorded override
     /// (the one-home rule lets no other second allocation in: <c>AllocationService.CreateAsync</c>), found through the partial index
     /// of overrides (0021) rather than by counting every household's allocations (0.4 s nationally). A home without a progress row
-    /// stands at stage 0 with no photos. Writing the national data's 600,000 flags with their two indexes costs about 2.5 s more
-    /// than finding them (README, Performance).
+    /// stands at stage 0 with no photos. The full run writes only what differs from the stored
+    /// flags (<see cref="RecomputeAllAsync"/>); into an empty table, the national data's 600,000 flags with their two indexes cost
+    /// about 2.7 s more than finding them (README, Performance).
     /// </summary>
     public static string FlagsSql(string? projects) => $"""
         WITH p AS (
@@ -173,6 +174,14 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         WHERE coalesce(n.flags, 0) <> coalesce(c.flags, 0)
         """;
 
+    /// <summary>A found flag <c>n</c> with the same key as a stored one <c>f</c> (kind, project and home: there is at most one
+    /// such flag) and every figure equal.</summary>
+    const string Same = """
+        n.since = f.since AND n.subdistrict_code = f.subdistrict_code AND n.fiscal_year = f.fiscal_year AND n.program = f.program
+        AND n.stage IS NOT DISTINCT FROM f.stage AND n.amount IS NOT DISTINCT FROM f.amount AND n.homes IS NOT DISTINCT FROM f.homes
+        AND n.other_allocation_id IS NOT DISTINCT FROM f.other_allocation_id
+        """;
+
     /// <summary>Each project's count of flags (of the projects @ids, or all), for the rollups.</summary>
     const string CountsSql = """
         INSERT INTO attention_counts (project_id, subdistrict_code, province_code, fiscal_year, program, flags)
@@ -182,16 +191,31 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         """;
 
     /// <summary>Every project's flags again, in one transaction (nightly, and whenever asked). Returns the flags.
-    /// All deleted and inserted again: writing only the difference (a table of the found flags, then two anti-joins
-    /// against it) was measured slower on the national data than rewriting the half million rows.</summary>
+    /// Only the difference is written, in one statement: the stored flags no longer found (or found with other figures) are
+    /// deleted, the found ones not stored are inserted (2.6 s on the national data when nothing changed, against 4.0-4.1 s to
+    /// delete and insert the 598,000 rows again, which also left as many dead rows each night; the found flags and the hash of
+    /// the stored ones take about 200 MB for that moment, hence its work_mem).</summary>
     public async Task<int> RecomputeAllAsync(CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await TakeDirtyAsync(conn, tx, ct); // covered by this run
-        await conn.ExecuteAsync(new CommandDefinition($"{Settings} DELETE FROM attention_flags", null, tx, commandTimeout: 0, cancellationToken: ct));
-        var rows = await conn.ExecuteAsync(new CommandDefinition($"INSERT INTO attention_flags ({FlagColumns}) {FlagsSql(null)}",
-            Args(null), tx, commandTimeout: 0, cancellationToken: ct));
+        var (rows, added, gone) = await conn.QuerySingleAsync<(int, int, int)>(new CommandDefinition($"""
+            SET LOCAL jit = off; SET LOCAL work_mem = '256MB'; SET LOCAL enable_mergejoin = off;
+            WITH found AS MATERIALIZED ({FlagsSql(null)}),
+            -- A FULL JOIN on the flag's key (a kind once per home, or per project) can only be a hash or merge join, each reading
+            -- the stored flags once: an anti-join planned as a nested loop over a table just emptied read it again for every
+            -- found flag, rows inserted meanwhile included (minutes). Not a merge join: sorting both sides took 2.2 s nationally
+            -- against 0.7 s for the hash join, which the planner (its estimate of the found flags a quarter of them) did not pick.
+            diff AS MATERIALIZED (
+                SELECT f.ctid AS stored, n.kind IS NOT NULL AS found, n.*
+                FROM found n FULL JOIN attention_flags f
+                     ON n.kind = f.kind AND n.project_id = f.project_id AND coalesce(n.allocation_id, 0) = coalesce(f.allocation_id, 0)
+                WHERE n.kind IS NULL OR f.kind IS NULL OR NOT ({Same})),
+            gone AS (DELETE FROM attention_flags f USING diff d WHERE f.ctid = d.stored RETURNING 1),
+            added AS (INSERT INTO attention_flags ({FlagColumns}) SELECT {FlagColumns} FROM diff WHERE found RETURNING 1)
+            SELECT (SELECT count(*) FROM found)::int, (SELECT count(*) FROM added)::int, (SELECT count(*) FROM gone)::int
+            """, Args(null), tx, commandTimeout: 0, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition($"{MarkRollupsSql}; DELETE FROM attention_counts; {CountsSql}", new { ids = (long[]?)null }, tx,
             commandTimeout: 0, cancellationToken: ct));
         await tx.CommitAsync(ct);
