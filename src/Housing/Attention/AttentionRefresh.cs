@@ -160,20 +160,6 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
     /// homes and their progress spill to disk at the default work_mem.</summary>
     const string Settings = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB';";
 
-    /// <summary>The rollups keep each area's count of flags (0024): the subdistricts of the projects (@ids, or all) whose count the
-    /// flags just written change are marked for the rollups' refresh, in the same transaction as the flags, as any write marks them.
-    /// Run before <see cref="CountsSql"/>, while attention_counts still holds the counts the rollups have.</summary>
-    const string MarkRollupsSql = """
-        INSERT INTO rollup_dirty (code)
-        SELECT DISTINCT p.subdistrict_code
-        FROM (SELECT project_id, count(*) AS flags FROM attention_flags WHERE @ids::bigint[] IS NULL OR project_id = ANY(@ids::bigint[])
-              GROUP BY project_id) n
-        FULL JOIN (SELECT project_id, flags FROM attention_counts WHERE @ids::bigint[] IS NULL OR project_id = ANY(@ids::bigint[])) c
-             ON c.project_id = n.project_id
-        JOIN projects p ON p.id = coalesce(n.project_id, c.project_id)
-        WHERE coalesce(n.flags, 0) <> coalesce(c.flags, 0)
-        """;
-
     /// <summary>A found flag <c>n</c> with the same key as a stored one <c>f</c> (kind, project and home: there is at most one
     /// such flag) and every figure equal.</summary>
     const string Same = """
@@ -182,12 +168,27 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         AND n.other_allocation_id IS NOT DISTINCT FROM f.other_allocation_id
         """;
 
-    /// <summary>Each project's count of flags (of the projects @ids, or all), for the rollups.</summary>
+    /// <summary>Each project's count of flags (of the projects @ids, or all), for the rollups, from one aggregate of the flags
+    /// just written: a count that changed is written, one whose flags are all gone deleted, and the subdistrict of each is marked
+    /// for the rollups' refresh (they keep the counts, 0024), in the same transaction as the flags, as any write marks them.
+    /// The deleted and the written counts are of different projects, and every part reads the counts as they were before.</summary>
     const string CountsSql = """
-        INSERT INTO attention_counts (project_id, subdistrict_code, province_code, fiscal_year, program, flags)
-        SELECT project_id, min(subdistrict_code), min(province_code), min(fiscal_year), min(program), count(*)::int
-        FROM attention_flags WHERE @ids::bigint[] IS NULL OR project_id = ANY(@ids::bigint[])
-        GROUP BY project_id
+        WITH n AS MATERIALIZED (
+            SELECT project_id, min(subdistrict_code) AS subdistrict_code, min(province_code) AS province_code,
+                   min(fiscal_year) AS fiscal_year, min(program) AS program, count(*)::int AS flags
+            FROM attention_flags WHERE @ids::bigint[] IS NULL OR project_id = ANY(@ids::bigint[])
+            GROUP BY project_id),
+        changed AS MATERIALIZED (
+            SELECT coalesce(n.project_id, c.project_id) AS project_id, coalesce(n.subdistrict_code, c.subdistrict_code) AS subdistrict_code,
+                   n.flags
+            FROM n FULL JOIN (SELECT * FROM attention_counts WHERE @ids::bigint[] IS NULL OR project_id = ANY(@ids::bigint[])) c
+                 ON c.project_id = n.project_id
+            WHERE n.flags IS DISTINCT FROM c.flags),
+        marked AS (INSERT INTO rollup_dirty (code) SELECT DISTINCT subdistrict_code FROM changed),
+        gone AS (DELETE FROM attention_counts c USING changed x WHERE c.project_id = x.project_id AND x.flags IS NULL)
+        INSERT INTO attention_counts AS c (project_id, subdistrict_code, province_code, fiscal_year, program, flags)
+        SELECT n.* FROM n JOIN changed x ON x.project_id = n.project_id
+        ON CONFLICT (project_id) DO UPDATE SET flags = excluded.flags
         """;
 
     /// <summary>Every project's flags again, in one transaction (nightly, and whenever asked). Returns the flags.
@@ -200,8 +201,8 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await TakeDirtyAsync(conn, tx, ct); // covered by this run
-        var (rows, added, gone) = await conn.QuerySingleAsync<(int, int, int)>(new CommandDefinition($"""
-            SET LOCAL jit = off; SET LOCAL work_mem = '256MB'; SET LOCAL enable_mergejoin = off;
+        var rows = await conn.QuerySingleAsync<int>(new CommandDefinition($"""
+            {Settings} SET LOCAL work_mem = '256MB'; SET LOCAL enable_mergejoin = off;
             -- A FULL JOIN on the flag's key (a kind once per home, or per project) can only be a hash or merge join, each reading
             -- the stored flags once: an anti-join planned as a nested loop over a table just emptied read it again for every
             -- found flag, rows inserted meanwhile included (minutes). Not a merge join: sorting both sides took 2.2 s nationally
@@ -215,13 +216,12 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
                 WHERE n.kind IS NULL OR f.kind IS NULL OR NOT ({Same})),
             gone AS (DELETE FROM attention_flags f USING diff d WHERE f.ctid = d.stored RETURNING 1),
             added AS (INSERT INTO attention_flags ({FlagColumns}) SELECT {FlagColumns} FROM diff WHERE found RETURNING 1)
-            SELECT (SELECT count(*) FROM attention_flags)::int - (SELECT count(*) FROM gone)::int + (SELECT count(*) FROM added)::int,
-                   (SELECT count(*) FROM added)::int, (SELECT count(*) FROM gone)::int
+            SELECT (SELECT count(*) FROM attention_flags)::int - (SELECT count(*) FROM gone)::int + (SELECT count(*) FROM added)::int
             """, Args(null), tx, commandTimeout: 0, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition($"{MarkRollupsSql}; DELETE FROM attention_counts; {CountsSql}", new { ids = (long[]?)null }, tx,
+        await conn.ExecuteAsync(new CommandDefinition(CountsSql, new { ids = (long[]?)null }, tx,
             commandTimeout: 0, cancellationToken: ct));
         await tx.CommitAsync(ct);
-        // The counts were rewritten, and the rollups' pages join them: fresh statistics (see migration 0022).
+        // The counts may have changed throughout, and the rollups' refresh joins them: fresh statistics (see migration 0022).
         await conn.ExecuteAsync(new CommandDefinition("SELECT analyze_derived('attention_counts')", cancellationToken: ct));
         return rows;
     }
@@ -237,8 +237,6 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
             {Settings}
             DELETE FROM attention_flags WHERE project_id = ANY(@ids);
             INSERT INTO attention_flags ({FlagColumns}) {FlagsSql("p.id = ANY(@ids)")};
-            {MarkRollupsSql};
-            DELETE FROM attention_counts WHERE project_id = ANY(@ids);
             {CountsSql}
             """, Args(dirty), tx, commandTimeout: 0, cancellationToken: ct));
         await tx.CommitAsync(ct);
