@@ -90,16 +90,20 @@ public sealed class RollupCorrectionTests(RollupFigureTests.App app) : IClassFix
         for (var i = 0; i < Order.Length; i++)
             completed = (await Seed.CreatedAsync<JsonElement>(await admin.PostAsJsonAsync($"/api/v1/allocations/{home.Id}/milestones",
                 new { stage = Order[i], reachedOn = $"2022-02-{10 + i:00}" }))).GetProperty("id").GetInt64();
-        async Task<(string Kinds, int Counted)> FlagsAsync()
+        async Task<(string? Kinds, int Counted)> FlagsAsync()
         {
             await attention.RefreshDirtyAsync();
             await rollups.RefreshDirtyAsync();
-            var kinds = await app.Db.ScalarAsync<string>("SELECT string_agg(kind, ',' ORDER BY kind) FROM attention_flags WHERE project_id = @Id", new { project.Id });
+            var kinds = await app.Db.ScalarAsync<string?>("SELECT string_agg(kind, ',' ORDER BY kind) FROM attention_flags WHERE project_id = @Id", new { project.Id });
             return (kinds, (await ProjectRowAsync(admin, year, "BPP", project.Id)).AttentionFlags);
         }
         // Unpaid in a fiscal year long ended too.
         Assert.Equal(("fiscal_year_end,no_photo", 2), await FlagsAsync());
         (await admin.PostAsync($"/api/v1/milestones/{completed}/photos", Mankong.MankongWorld.PhotoForm())).EnsureSuccessStatusCode();
         Assert.Equal(("fiscal_year_end", 1), await FlagsAsync());
+        // Its only home cancelled (nothing was paid): the project has no flag left, and its count goes back to none.
+        (await admin.PostAsJsonAsync($"/api/v1/allocations/{home.Id}/cancel", new { reason = "ย้ายออกนอกพื้นที่" })).EnsureSuccessStatusCode();
+        Assert.Equal(((string?)null, 0), await FlagsAsync());
+        Assert.Equal(0, await app.Db.CountAsync("attention_counts", "project_id = @Id", new { project.Id }));
     }
 }
