@@ -168,63 +168,99 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         AND n.other_allocation_id IS NOT DISTINCT FROM f.other_allocation_id
         """;
 
-    /// <summary>Each project's count of flags (of the projects @ids, or all), for the rollups, from one aggregate of the flags
-    /// just written: a count that changed is written, one whose flags are all gone deleted, and the subdistrict of each is marked
-    /// for the rollups' refresh (they keep the counts, 0024), in the same transaction as the flags, as any write marks them.
-    /// The deleted and the written counts are of different projects, and every part reads the counts as they were before.</summary>
-    const string CountsSql = """
+    /// <summary>Each project's count of flags (of the projects <paramref name="which"/> selects by <c>project_id</c>), for the
+    /// rollups, from one aggregate of the flags just written: a count that changed is written, one whose flags are all gone deleted,
+    /// and the subdistrict of each is marked for the rollups' refresh (they keep the counts, 0024), in the same transaction as the
+    /// flags, as any write marks them. The deleted and the written counts are of different projects, and every part reads the
+    /// counts as they were before. Returns how many flags those projects have.</summary>
+    static string CountsSql(string which) => $"""
         WITH n AS MATERIALIZED (
             SELECT project_id, min(subdistrict_code) AS subdistrict_code, min(province_code) AS province_code,
                    min(fiscal_year) AS fiscal_year, min(program) AS program, count(*)::int AS flags
-            FROM attention_flags WHERE @ids::bigint[] IS NULL OR project_id = ANY(@ids::bigint[])
+            FROM attention_flags WHERE {which}
             GROUP BY project_id),
         changed AS MATERIALIZED (
             SELECT coalesce(n.project_id, c.project_id) AS project_id, coalesce(n.subdistrict_code, c.subdistrict_code) AS subdistrict_code,
                    n.flags
-            FROM n FULL JOIN (SELECT * FROM attention_counts WHERE @ids::bigint[] IS NULL OR project_id = ANY(@ids::bigint[])) c
-                 ON c.project_id = n.project_id
+            FROM n FULL JOIN (SELECT * FROM attention_counts WHERE {which}) c ON c.project_id = n.project_id
             WHERE n.flags IS DISTINCT FROM c.flags),
         marked AS (INSERT INTO rollup_dirty (code) SELECT DISTINCT subdistrict_code FROM changed),
-        gone AS (DELETE FROM attention_counts c USING changed x WHERE c.project_id = x.project_id AND x.flags IS NULL)
-        INSERT INTO attention_counts AS c (project_id, subdistrict_code, province_code, fiscal_year, program, flags)
-        SELECT n.* FROM n JOIN changed x ON x.project_id = n.project_id
-        ON CONFLICT (project_id) DO UPDATE SET flags = excluded.flags
+        gone AS (DELETE FROM attention_counts c USING changed x WHERE c.project_id = x.project_id AND x.flags IS NULL),
+        written AS (
+            INSERT INTO attention_counts AS c (project_id, subdistrict_code, province_code, fiscal_year, program, flags)
+            SELECT n.* FROM n JOIN changed x ON x.project_id = n.project_id
+            ON CONFLICT (project_id) DO UPDATE SET flags = excluded.flags)
+        SELECT coalesce(sum(flags), 0)::int FROM n
         """;
 
-    /// <summary>Every project's flags again, in one transaction (nightly, and whenever asked). Returns the flags.
-    /// Only the difference is written, in one statement: the stored flags no longer found (or found with other figures) are
-    /// deleted, the found ones not stored are inserted (2.4-2.6 s on the national data when nothing changed, against 4.0-4.1 s to
-    /// delete and insert the 598,000 rows again, which also left as many dead rows each night; the hash of the stored ones and the
-    /// aggregates of the homes take about 200 MB for that moment, hence its work_mem).</summary>
+    /// <summary>The full run's share of the projects on each connection (<c>Housing:Attention:FullRunParts</c>, default 2): a
+    /// statement that writes runs on one core (PostgreSQL plans no parallel workers for it), and the night's run has the
+    /// server to itself.</summary>
+    public int FullRunParts => Math.Clamp(config.GetValue("Housing:Attention:FullRunParts", 2), 1, 16);
+
+    /// <summary>Every project's flags again (nightly, and whenever asked). Returns the flags.
+    /// The projects are split by id into <see cref="FullRunParts"/> parts, each found and written at once on its own connection
+    /// and transaction; the first part's transaction holds the refresh lock and the taken marks, and commits last, once every other
+    /// part has (a part that fails rolls the marks back, and a part already committed holds flags as true as before: they are per
+    /// project). Only the difference is written (<see cref="DiffSql"/>): about 2.5 s on the national data in one part, 1.5 s in two
+    /// (README, Performance).</summary>
     public async Task<int> RecomputeAllAsync(CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await TakeDirtyAsync(conn, tx, ct); // covered by this run
-        var rows = await conn.QuerySingleAsync<int>(new CommandDefinition($"""
-            {Settings} SET LOCAL work_mem = '256MB'; SET LOCAL enable_mergejoin = off;
-            -- A FULL JOIN on the flag's key (a kind once per home, or per project) can only be a hash or merge join, each reading
-            -- the stored flags once: an anti-join planned as a nested loop over a table just emptied read it again for every
-            -- found flag, rows inserted meanwhile included (minutes). Not a merge join: sorting both sides took 2.2 s nationally
-            -- against 0.7 s for the hash join, which the planner (its estimate of the found flags a quarter of them) did not pick.
-            -- The found flags are joined as they come, not kept first (0.3 s); the count of flags is the stored ones, less the
-            -- deleted, plus the inserted (every sub-statement reads the table as it was before).
-            WITH diff AS MATERIALIZED (
-                SELECT f.ctid AS stored, n.kind IS NOT NULL AS found, n.*
-                FROM ({FlagsSql(null)}) n FULL JOIN attention_flags f
-                     ON n.kind = f.kind AND n.project_id = f.project_id AND coalesce(n.allocation_id, 0) = coalesce(f.allocation_id, 0)
-                WHERE n.kind IS NULL OR f.kind IS NULL OR NOT ({Same})),
-            gone AS (DELETE FROM attention_flags f USING diff d WHERE f.ctid = d.stored RETURNING 1),
-            added AS (INSERT INTO attention_flags ({FlagColumns}) SELECT {FlagColumns} FROM diff WHERE found RETURNING 1)
-            SELECT (SELECT count(*) FROM attention_flags)::int - (SELECT count(*) FROM gone)::int + (SELECT count(*) FROM added)::int
-            """, Args(null), tx, commandTimeout: 0, cancellationToken: ct));
-        await conn.ExecuteAsync(new CommandDefinition(CountsSql, new { ids = (long[]?)null }, tx,
-            commandTimeout: 0, cancellationToken: ct));
+        var parts = FullRunParts;
+        var others = Enumerable.Range(1, parts - 1).Select(async part =>
+        {
+            await using var other = await db.OpenConnectionAsync(ct);
+            await using var otherTx = await other.BeginTransactionAsync(ct);
+            var found = await WritePartAsync(other, otherTx, part, parts, ct);
+            await otherTx.CommitAsync(ct);
+            return found;
+        }).ToList();
+        var rows = await WritePartAsync(conn, tx, 0, parts, ct);
+        foreach (var found in await Task.WhenAll(others)) rows += found;
         await tx.CommitAsync(ct);
         // The counts may have changed throughout, and the rollups' refresh joins them: fresh statistics (see migration 0022).
         await conn.ExecuteAsync(new CommandDefinition("SELECT analyze_derived('attention_counts')", cancellationToken: ct));
         return rows;
     }
+
+    /// <summary>The flags of the projects whose id is <paramref name="part"/> modulo <paramref name="parts"/>, written as the
+    /// difference from the stored ones, and their counts. Returns how many flags they have now.</summary>
+    async Task<int> WritePartAsync(NpgsqlConnection conn, NpgsqlTransaction tx, int part, int parts, CancellationToken ct)
+    {
+        var args = new DynamicParameters(Args(null));
+        args.AddDynamicParams(new { part, parts });
+        const string Mine = "project_id % @parts = @part";
+        await conn.ExecuteAsync(new CommandDefinition($"""
+            {Settings} SET LOCAL work_mem = '256MB'; SET LOCAL enable_mergejoin = off;
+            {DiffSql("p.id % @parts = @part", Mine)}
+            """, args, tx, commandTimeout: 0, cancellationToken: ct));
+        return await conn.QuerySingleAsync<int>(new CommandDefinition(CountsSql(Mine), new { part, parts }, tx, commandTimeout: 0, cancellationToken: ct));
+    }
+
+    /// <summary>The flags of the projects <paramref name="projects"/> selects (alias <c>p</c>, see <see cref="FlagsSql"/>; the
+    /// same projects as <paramref name="stored"/> selects of the stored flags by <c>project_id</c>), written as the difference:
+    /// the stored flags no longer found (or found with other figures) are deleted, the found ones not stored are inserted, in one
+    /// statement (2.4-2.6 s on the national data in one part when nothing changed,
+    /// against 4.0-4.1 s to delete and insert the 598,000 rows again, which also left as many dead rows each night; the hash of the
+    /// stored ones and the aggregates of the homes take about 200 MB for that moment, hence its work_mem).
+    /// A FULL JOIN on the flag's key (a kind once per home, or per project) can only be a hash or merge join, each reading the
+    /// stored flags once: an anti-join planned as a nested loop over a table just emptied read it again for every found flag, rows
+    /// inserted meanwhile included (minutes). Not a merge join: sorting both sides took 2.2 s nationally against 0.7 s for the hash
+    /// join, which the planner (its estimate of the found flags a quarter of them) did not pick. The found flags are joined as they
+    /// come, not kept first (0.3 s); both sub-statements read the table as it was before.</summary>
+    static string DiffSql(string projects, string stored) => $"""
+        WITH diff AS MATERIALIZED (
+            SELECT f.row AS stored, n.kind IS NOT NULL AS found, n.*
+            FROM ({FlagsSql(projects)}) n
+            FULL JOIN (SELECT ctid AS row, * FROM attention_flags WHERE {stored}) f
+                 ON n.kind = f.kind AND n.project_id = f.project_id AND coalesce(n.allocation_id, 0) = coalesce(f.allocation_id, 0)
+            WHERE n.kind IS NULL OR f.kind IS NULL OR NOT ({Same})),
+        gone AS (DELETE FROM attention_flags f USING diff d WHERE f.ctid = d.stored)
+        INSERT INTO attention_flags ({FlagColumns}) SELECT {FlagColumns} FROM diff WHERE found
+        """;
 
     /// <summary>The flags of the projects writes marked since the last run. Returns how many projects it looked at again.</summary>
     public async Task<int> RefreshDirtyAsync(CancellationToken ct = default)
@@ -237,7 +273,7 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
             {Settings}
             DELETE FROM attention_flags WHERE project_id = ANY(@ids);
             INSERT INTO attention_flags ({FlagColumns}) {FlagsSql("p.id = ANY(@ids)")};
-            {CountsSql}
+            {CountsSql("project_id = ANY(@ids)")}
             """, Args(dirty), tx, commandTimeout: 0, cancellationToken: ct));
         await tx.CommitAsync(ct);
         return dirty.Length;

@@ -5,6 +5,7 @@ using Housing.Jobs;
 using Housing.Tests.Jobs;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Housing.Tests.Attention;
@@ -147,10 +148,12 @@ public sealed class AttentionTests(AttentionTests.App app) : IClassFixture<Atten
         var project = await Seed.ProjectAsync("540116");
         var (home, _) = await Seed.AllocationAsync(project);
         var (later, _) = await Seed.AllocationAsync(project);
+        var twin = await Seed.ProjectAsync("540116"); // the next id: the other part of a full run in two
         var day = Today.AddDays(-300);
         await Seed.StagesAsync(home, 1, 1, day);
         await Seed.StagesAsync(later, 1, 4, day.AddDays(30));
         await Seed.TransferAsync(project, 50_000m, day);
+        await Seed.TransferAsync(twin, 20_000m, day);
         try
         {
             app.Clock.Set(day.AddDays(59));
@@ -175,17 +178,33 @@ public sealed class AttentionTests(AttentionTests.App app) : IClassFixture<Atten
         Assert.Equal(before, await app.Db.QueryAsync<string>("SELECT row_to_json(f)::text FROM attention_flags f ORDER BY project_id, kind, allocation_id"));
         await refresh.RecomputeAllAsync();
         Assert.Equal(before, await app.Db.QueryAsync<string>("SELECT row_to_json(f)::text FROM attention_flags f ORDER BY project_id, kind, allocation_id"));
+        // The full run's parts (projects split by id, each part on its own connection) find the same flags in one part or three.
+        Assert.Equal(2, refresh.FullRunParts);
+        foreach (var parts in new[] { 1, 3 })
+        {
+            var split = new AttentionRefresh(app.Db, app.Clock, new ConfigurationBuilder()
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["Housing:Attention:FullRunParts"] = $"{parts}" }).Build());
+            await app.Db.ExecuteAsync("DELETE FROM attention_flags");
+            Assert.Equal(before.Count(), await split.RecomputeAllAsync());
+            Assert.Equal(before, await app.Db.QueryAsync<string>("SELECT row_to_json(f)::text FROM attention_flags f ORDER BY project_id, kind, allocation_id"));
+        }
 
-        // A flag table gone wrong (a flag changed, one missing, one that should not be) is put right by the next full run,
-        // which counts the flags it found.
+        // A flag table gone wrong (a flag changed, one missing, one that should not be, in projects of both parts) is put right
+        // by the next full run, which counts the flags it found, and so are the counts the rollups carry.
         await app.Db.ExecuteAsync("""
+            UPDATE attention_flags SET since = since - 1 WHERE project_id = @twin AND kind = 'cash_idle';
+            UPDATE attention_counts SET flags = 7 WHERE project_id = @twin;
             UPDATE attention_flags SET amount = amount + 1 WHERE project_id = @project AND kind = 'cash_idle';
             DELETE FROM attention_flags WHERE project_id = @project AND allocation_id = @home;
             INSERT INTO attention_flags (kind, project_id, allocation_id, subdistrict_code, province_code, fiscal_year, program, since)
             VALUES ('no_photo', @project, @later, '540116', '54', 2565, 'BPP', '2022-01-01');
-            """, new { project, home, later });
+            """, new { project, home, later, twin });
         Assert.Equal(before.Count(), await refresh.RecomputeAllAsync());
         Assert.Equal(before, await app.Db.QueryAsync<string>("SELECT row_to_json(f)::text FROM attention_flags f ORDER BY project_id, kind, allocation_id"));
+        Assert.Equal(0, await app.Db.ScalarAsync<long>("""
+            SELECT count(*) FROM (SELECT project_id, count(*)::int AS flags FROM attention_flags GROUP BY 1) n
+            FULL JOIN attention_counts c USING (project_id) WHERE n.flags IS DISTINCT FROM c.flags
+            """));
     }
 
     [Fact]
