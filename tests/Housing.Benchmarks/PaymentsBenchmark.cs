@@ -117,6 +117,9 @@ public static class PaymentsBenchmark
         readonly List<double> latencies = new(200_000);
         int accepted, refused;
         double seconds, cpuMs, serverMs;
+        long allocated; // in this process: the app and its client, during this side's turns
+        int collections;
+        TimeSpan paused;
 
         /// <summary>A warm-up that is not counted: pools, plans, and the JIT's tiers. A server runs warm, so the warm-up
         /// lasts until the JIT is done: a second in which it compiled fewer than 10 methods (under this load the tier-1
@@ -137,6 +140,7 @@ public static class PaymentsBenchmark
         public async Task RunAsync(TimeSpan span)
         {
             var (cpu, serverCpu) = (Process.GetCurrentProcess().TotalProcessorTime, bench.ServerCpuSeconds());
+            var (allocated0, collections0, paused0) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.GetTotalPauseDuration());
             var clock = Stopwatch.StartNew();
             var mine = new List<double>[clients];
             await DriveAsync(span, mine);
@@ -144,6 +148,9 @@ public static class PaymentsBenchmark
             cpuMs += (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
             serverMs += (bench.ServerCpuSeconds() - serverCpu) * 1000;
             foreach (var list in mine) latencies.AddRange(list);
+            allocated += GC.GetTotalAllocatedBytes() - allocated0;
+            collections += GC.CollectionCount(0) - collections0;
+            paused += GC.GetTotalPauseDuration() - paused0;
         }
 
         async Task DriveAsync(TimeSpan span, List<double>[]? record)
@@ -169,7 +176,8 @@ public static class PaymentsBenchmark
             var all = latencies.Order().ToArray();
             var result = new Result(all.Length / seconds, Bench.Percentile(all, 0.50), Bench.Percentile(all, 0.99));
             Console.WriteLine($"{name,-8} {all.Length,7} payments in {seconds:0.0} s: {result.PerSecond,7:0} /s, p50 {result.P50,6:0.00} ms, p99 {result.P99,6:0.00} ms " +
-                $"({accepted} accepted, {refused} refused over a limit; CPU per payment: {cpuMs / all.Length:0.000} ms in this process, {serverMs / all.Length:0.000} ms in PostgreSQL)");
+                $"({accepted} accepted, {refused} refused over a limit; CPU per payment: {cpuMs / all.Length:0.000} ms in this process, {serverMs / all.Length:0.000} ms in PostgreSQL; " +
+                $"{allocated / 1024.0 / all.Length:0.0} KiB allocated per payment, {collections} collections, {paused.TotalMilliseconds:0} ms paused)");
             return result;
         }
     }

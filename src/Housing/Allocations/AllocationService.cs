@@ -223,11 +223,12 @@ public sealed class AllocationService(NpgsqlDataSource db)
     /// project lock, which a withdrawal of a stage takes too.</summary>
     static async Task EnsureGatesCoverAsync(IDbConnection conn, IDbTransaction tx, LockedProject project, long id, decimal amount, decimal paid)
     {
-        var r = await conn.QuerySingleAsync<(string? Gates, string? Stages)>($"""
+        var r = await conn.QuerySingleAsync<(string? Gates, decimal Paid, int? Top, int Photos)>($"""
             SELECT (SELECT y.payment_gates::text FROM program_years y WHERE y.program = @Program AND y.fiscal_year = @FiscalYear),
-                   {Rules.StandingStages.Sql("@id")}
+                   {Rules.StandingStages.Columns}
+            FROM (SELECT) x {Rules.StandingStages.Join("@id")}
             """, new { project.Program, project.FiscalYear, id }, tx);
-        if (Rules.Gates.Allow(Rules.Gates.Parse(r.Gates), amount, Rules.StandingStages.Parse(r.Stages)) is { } allow && paid > allow.Payable)
+        if (Rules.Gates.Allow(Rules.Gates.Parse(r.Gates), amount, Rules.StandingStages.Of(r.Top, r.Photos)) is { } allow && paid > allow.Payable)
             throw new Conflict(
                 $"ลดจำนวนเงินไม่ได้: จ่ายไปแล้ว {Thai.Baht(paid, Thai.ThaiCulture)} เกินที่ขั้นตอนปัจจุบันให้จ่ายได้ {Thai.Baht(allow.Payable, Thai.ThaiCulture)} ({allow.Share:0.##}% ของยอดใหม่)",
                 $"The amount cannot be lowered: the {Thai.Baht(paid, Thai.EnglishCulture)} paid is more than the {Thai.Baht(allow.Payable, Thai.EnglishCulture)} ({allow.Share:0.##} % of the new amount) its stages allow.")

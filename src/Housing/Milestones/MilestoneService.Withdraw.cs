@@ -8,7 +8,7 @@ public sealed record WithdrawMilestone(string? Reason);
 
 public sealed partial class MilestoneService
 {
-    sealed record Home(decimal Amount, decimal Paid, string? Gates, string? Stages);
+    sealed record Home(decimal Amount, string? Gates, decimal Paid, int? StageTop, int StagePhotos);
 
     /// <summary>Withdraws a stage saved by mistake: only the home's latest standing one, with a reason; the row stays (with
     /// who and why) but stops counting for gates, tranches and rollups, and the same stage may be recorded again. Refused
@@ -29,10 +29,10 @@ public sealed partial class MilestoneService
             WHERE p.id = (SELECT project_id FROM allocations WHERE id = @allocationId) AND {Areas.Writable("p.subdistrict_code")}
             FOR UPDATE;
 
-            SELECT a.amount, {StandingStages.PaidSql("a.id")} AS paid,
-                   (SELECT y.payment_gates::text FROM program_years y WHERE y.program = a.program AND y.fiscal_year = a.fiscal_year) AS gates,
-                   {StandingStages.Sql("a.id")} AS stages
+            SELECT a.amount, (SELECT y.payment_gates::text FROM program_years y WHERE y.program = a.program AND y.fiscal_year = a.fiscal_year) AS gates,
+                   {StandingStages.Columns}
             FROM allocations a JOIN projects p ON p.id = a.project_id AND {Areas.Writable("p.subdistrict_code")}
+            {StandingStages.Join("a.id")}
             WHERE a.id = @allocationId
             FOR UPDATE OF a;
             """, Areas.Args(caller, AreaRight.RecordMilestone, new { allocationId }), tx))
@@ -53,7 +53,7 @@ public sealed partial class MilestoneService
             throw new Conflict($"ถอนได้เฉพาะขั้นตอนล่าสุดของบ้าน ({name.Th})", $"Only the home's latest stage ({name.En}) can be withdrawn.")
                 { Extensions = { ["latestMilestoneId"] = latest.Id } };
         }
-        if (Gates.Allow(Gates.Parse(home.Gates), home.Amount, StandingStages.Parse(home.Stages).Without(m.Stage)) is { } after && home.Paid > after.Payable)
+        if (Gates.Allow(Gates.Parse(home.Gates), home.Amount, StandingStages.Of(home.StageTop, home.StagePhotos).Without(m.Stage)) is { } after && home.Paid > after.Payable)
             throw new Conflict(
                 $"ถอนไม่ได้: จ่ายเงินไปแล้ว {Thai.Baht(home.Paid, Thai.ThaiCulture)} แต่ขั้นตอนที่เหลือให้จ่ายได้เพียง {Thai.Baht(after.Payable, Thai.ThaiCulture)}",
                 $"It cannot be withdrawn: {Thai.Baht(home.Paid, Thai.EnglishCulture)} was paid, and the remaining stages allow only {Thai.Baht(after.Payable, Thai.EnglishCulture)}.")

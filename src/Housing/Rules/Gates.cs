@@ -3,29 +3,28 @@ using Housing.Milestones;
 
 namespace Housing.Rules;
 
-/// <summary>A home's standing stages (withdrawn ones left out), each with whether a photo was attached there. Read by
-/// the database as one text, <c>"surveyed+ approved construction_started+"</c> (<c>+</c>: has a photo), so it fits
-/// into the statement that already locks the allocation. From the home's row of <c>home_progress</c> (0019), kept by
-/// the writes: its standing stages are 1 .. top, and bit n - 1 of its photos stands for stage n.</summary>
+/// <summary>A home's standing stages (withdrawn ones left out), each with whether a photo was attached there. From the home's
+/// row of <c>home_progress</c> (0019), kept by the writes: its standing stages are 1 .. top, and bit n - 1 of its photos stands
+/// for stage n. The statement that locks the allocation joins that row (<see cref="Join"/>) and reads <see cref="Columns"/>.</summary>
 public sealed record StandingStages(IReadOnlySet<string> Reached, IReadOnlySet<string> WithPhoto)
 {
     /// <summary>The stage codes in stage order, as a SQL text[]: element n is stage n (<see cref="MilestoneService.Stages"/>).</summary>
     public static readonly string Codes = "'{" + string.Join(',', MilestoneService.Stages.OrderBy(s => s.Order).Select(s => s.Code)) + "}'::text[]";
 
-    /// <summary>The SQL of that text for allocation <paramref name="allocation"/> (an expression naming its id).</summary>
-    public static string Sql(string allocation) => $"""
-        (SELECT string_agg(s.code || CASE WHEN h.photos & (1 << (s.n::int - 1)) <> 0 THEN '+' ELSE '' END, ' ' ORDER BY s.n)
-         FROM home_progress h CROSS JOIN unnest({Codes}) WITH ORDINALITY AS s(code, n)
-         WHERE h.allocation_id = {allocation} AND s.n <= h.top)
-        """;
+    static readonly string[] Ordered = MilestoneService.Stages.OrderBy(s => s.Order).Select(s => s.Code).ToArray();
 
-    /// <summary>The SQL of what allocation <paramref name="allocation"/> has been paid, net of reversals, from the same row.</summary>
-    public static string PaidSql(string allocation) => $"coalesce((SELECT h.paid FROM home_progress h WHERE h.allocation_id = {allocation}), 0)";
+    /// <summary>The join of allocation <paramref name="allocation"/>'s (an expression naming its id) row of progress, alias <c>h</c>.</summary>
+    public static string Join(string allocation) => $"LEFT JOIN home_progress h ON h.allocation_id = {allocation}";
 
-    public static StandingStages Parse(string? text)
+    /// <summary>What was paid (net of reversals), the top stage and the photos' bits from <see cref="Join"/>'s row, as the
+    /// columns <c>paid</c>, <c>stage_top</c> and <c>stage_photos</c>.</summary>
+    public const string Columns = "coalesce(h.paid, 0) AS paid, h.top::int AS stage_top, coalesce(h.photos, 0)::int AS stage_photos";
+
+    /// <summary>The stages 1 .. <paramref name="top"/> (none without a row), with a photo where bit n - 1 of <paramref name="photos"/> is set.</summary>
+    public static StandingStages Of(int? top, int photos)
     {
-        var items = (text ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return new(items.Select(i => i.TrimEnd('+')).ToHashSet(), items.Where(i => i.EndsWith('+')).Select(i => i.TrimEnd('+')).ToHashSet());
+        var reached = Ordered.Take(Math.Clamp(top ?? 0, 0, Ordered.Length)).ToArray();
+        return new(reached.ToHashSet(), reached.Where((_, i) => (photos & (1 << i)) != 0).ToHashSet());
     }
 
     public StandingStages Without(string stage) => new(Reached.Where(s => s != stage).ToHashSet(), WithPhoto.Where(s => s != stage).ToHashSet());
