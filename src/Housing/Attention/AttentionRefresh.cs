@@ -210,20 +210,20 @@ public sealed class AttentionRefresh(NpgsqlDataSource db, TimeProvider clock, IC
         await using var tx = await conn.BeginTransactionAsync(ct);
         await TakeDirtyAsync(conn, tx, ct); // covered by this run
         var parts = FullRunParts;
-        var others = Enumerable.Range(1, parts - 1).Select(async part =>
+        // Every part is awaited, a failed one included, before the first part commits (or, failing, rolls back).
+        var found = await Task.WhenAll(Enumerable.Range(0, parts).Select(async part =>
         {
+            if (part == 0) return await WritePartAsync(conn, tx, 0, parts, ct);
             await using var other = await db.OpenConnectionAsync(ct);
             await using var otherTx = await other.BeginTransactionAsync(ct);
-            var found = await WritePartAsync(other, otherTx, part, parts, ct);
+            var flags = await WritePartAsync(other, otherTx, part, parts, ct);
             await otherTx.CommitAsync(ct);
-            return found;
-        }).ToList();
-        var rows = await WritePartAsync(conn, tx, 0, parts, ct);
-        foreach (var found in await Task.WhenAll(others)) rows += found;
+            return flags;
+        }));
         await tx.CommitAsync(ct);
         // The counts may have changed throughout, and the rollups' refresh joins them: fresh statistics (see migration 0022).
         await conn.ExecuteAsync(new CommandDefinition("SELECT analyze_derived('attention_counts')", cancellationToken: ct));
-        return rows;
+        return found.Sum();
     }
 
     /// <summary>The flags of the projects whose id is <paramref name="part"/> modulo <paramref name="parts"/>, written as the
