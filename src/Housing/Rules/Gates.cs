@@ -8,10 +8,11 @@ namespace Housing.Rules;
 /// for stage n. The statement that locks the allocation joins that row (<see cref="Join"/>) and reads <see cref="Columns"/>.</summary>
 public sealed record StandingStages(IReadOnlySet<string> Reached, IReadOnlySet<string> WithPhoto)
 {
-    /// <summary>The stage codes in stage order, as a SQL text[]: element n is stage n (<see cref="MilestoneService.Stages"/>).</summary>
-    public static readonly string Codes = "'{" + string.Join(',', MilestoneService.Stages.OrderBy(s => s.Order).Select(s => s.Code)) + "}'::text[]";
-
+    /// <summary>The stage codes in stage order: element n - 1 is stage n (<see cref="MilestoneService.Stages"/>).</summary>
     static readonly string[] Ordered = MilestoneService.Stages.OrderBy(s => s.Order).Select(s => s.Code).ToArray();
+
+    /// <summary>The same as a SQL text[]: element n is stage n.</summary>
+    public static readonly string Codes = "'{" + string.Join(',', Ordered) + "}'::text[]";
 
     /// <summary>The join of allocation <paramref name="allocation"/>'s (an expression naming its id) row of progress, alias <c>h</c>.</summary>
     public static string Join(string allocation) => $"LEFT JOIN home_progress h ON h.allocation_id = {allocation}";
