@@ -40,7 +40,7 @@ public static class BudgetDemo
             var budget = await budgets.CreateAsync(staff, new CreateBudget(program, year, province, homes.Sum(), total), ct);
             for (var i = 0; i < homes.Length; i++)
             {
-                var name = program == Programs.BaanMankong ? $"บ้านมั่นคง{community}" : $"บ้านพอเพียงตำบล {subdistricts[i]} ปี {year}";
+                var name = program == Programs.BaanMankong ? $"บ้านมั่นคง{community}" : $"บ้านพอเพียงตำบล{SubdistrictName(subdistricts[i])} ปี {year}";
                 var project = await budgets.CreateProjectAsync(staff, budget.Id,
                     new CreateProject(subdistricts[i], name, homes[i], homes[i] * perHome, community), ct);
                 for (var j = 0; j < homes[i]; j++)
@@ -60,6 +60,8 @@ public static class BudgetDemo
         await using var conn = await db.OpenConnectionAsync(ct);
         string[] Subdistricts(string province, int n) => conn.Query<string>(
             "SELECT code FROM subdistricts WHERE left(code, 2) = @province ORDER BY code LIMIT @n", new { province, n }).ToArray();
+        // A project is named as a council names it, by its subdistrict ("บ้านพอเพียงตำบลในเวียง ปี 2565"), not by its code.
+        string SubdistrictName(string code) => conn.QuerySingle<string>("SELECT name_th FROM subdistricts WHERE code = @code", new { code });
 
         var phrae = await StaffAsync("staff.phrae", "54");
         await RoundAsync(phrae, Programs.BaanPorPiang, 2565, "54", 1_358_500m, 20_900m, [6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 5], Subdistricts("54", 11));

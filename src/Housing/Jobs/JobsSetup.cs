@@ -43,12 +43,16 @@ public static class JobsSetup
             DistributedLockTimeout = TimeSpan.FromMinutes(1),
         };
         // Each host gets its own storage and activator: Hangfire's defaults are process-wide statics
-        // (JobStorage.Current, JobActivator.Current), which two hosts in one process (the tests) would share.
+        // (JobStorage.Current, JobActivator.Current), which two hosts in one process (the tests) would share; its logs, HangfireLogs.
         services.AddSingleton<HangfireConnections>();
         services.AddSingleton<JobStorage>(sp => new PostgreSqlStorage(sp.GetRequiredService<HangfireConnections>(), storageOptions));
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
-        services.AddHangfire(c => c.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings());
+        services.AddHangfire((sp, c) =>
+        {
+            HangfireLogs.Attach(sp); // its logs too: a process-wide provider, which another host's disposal must not break
+            c.UseLogProvider(HangfireLogs.Instance).SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer().UseRecommendedSerializerSettings();
+        });
         services.AddHostedService(sp => new RecurringSchedule(sp.GetRequiredService<IRecurringJobManagerV2>(), nightly, prune, attention));
         services.AddHangfireServer((sp, o) =>
         {

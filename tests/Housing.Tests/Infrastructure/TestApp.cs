@@ -48,8 +48,8 @@ public class TestApp : IAsyncLifetime
             ConfigureWebHost(b);
         });
         Start(Factory);
-        // An app that stops before its tests end fails them with "IServiceProvider disposed" (seen once in CI, in DemoDataTests):
-        // the stack of whatever stopped it goes to the test log, so the next time says who.
+        // An app that stops before its tests end fails them with "IServiceProvider disposed" (DemoDataTests, until Hangfire's
+        // process-wide logs followed a disposed host: Jobs/HangfireLogs): the stack of whatever stopped it goes to the test log.
         Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>().ApplicationStopping.Register(() =>
         {
             if (!disposing) Console.Error.WriteLine($"{GetType().Name}: the app is stopping before its tests end, from:\n{Environment.StackTrace}");
