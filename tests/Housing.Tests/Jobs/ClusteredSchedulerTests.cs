@@ -1,8 +1,6 @@
 using Housing.Jobs;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Housing.Tests.Jobs;
 
@@ -10,23 +8,11 @@ namespace Housing.Tests.Jobs;
 /// and each scheduled fire runs on one of them, not both.</summary>
 public sealed class ClusteredSchedulerTests
 {
-    static IHost Instance(string connectionString)
+    static IHost Instance(string connectionString) => JobHost.Create(connectionString, new Dictionary<string, string?>
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Housing"] = TestCluster.AsApp(connectionString),
-            ["ConnectionStrings:HousingOwner"] = TestCluster.AsOwner(connectionString),
-            ["Housing:Demo"] = "false",
-            ["Housing:Jobs:FullRefreshCron"] = "*/2 * * * * *", // every 2 seconds (Hangfire takes a 6-field cron)
-            ["Housing:Jobs:PollSeconds"] = "0.2",
-            ["Housing:Jobs:IncrementalSeconds"] = "3600",
-        });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddHousing();
-        builder.Services.AddHousingJobs(builder.Configuration);
-        return builder.Build();
-    }
+        ["Housing:Jobs:FullRefreshCron"] = "*/2 * * * * *", // every 2 seconds (Hangfire takes a 6-field cron)
+        ["Housing:Jobs:PollSeconds"] = "0.2",
+    });
 
     [Fact]
     public async Task Two_instances_started_at_once_on_an_empty_database_share_one_schedule_and_run_each_fire_once()

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Hangfire;
 using Hangfire.Logging;
 using Housing.Jobs;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,9 +9,16 @@ using Microsoft.Extensions.Logging;
 namespace Housing.Tests.Jobs;
 
 /// <summary>Hangfire logs through one provider per process. Two hosts in one process (as in these tests): the one that
-/// started last stops and is disposed, and the other's Hangfire must go on logging to its own log, not throw.</summary>
+/// started last stops and is disposed, and the other's Hangfire must go on logging to its own log, not throw. Run alone,
+/// after the other tests: with their hosts running too, the newest of them would take the log.</summary>
+[Collection(Alone)]
 public sealed class HangfireLogsTests
 {
+    public const string Alone = "Hangfire's logs, alone in the process";
+
+    [CollectionDefinition(Alone, DisableParallelization = true)]
+    public sealed class AloneCollection;
+
     sealed class Captured : ILoggerProvider
     {
         public readonly ConcurrentQueue<(string Category, string Message)> Lines = new();
@@ -28,21 +34,7 @@ public sealed class HangfireLogsTests
         }
     }
 
-    static IHost Instance(string connectionString, Captured log)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Housing"] = TestCluster.AsApp(connectionString),
-            ["ConnectionStrings:HousingOwner"] = TestCluster.AsOwner(connectionString),
-            ["Housing:Demo"] = "false",
-            ["Housing:Jobs:IncrementalSeconds"] = "3600",
-        });
-        builder.Logging.ClearProviders().AddProvider(log);
-        builder.Services.AddHousing();
-        builder.Services.AddHousingJobs(builder.Configuration);
-        return builder.Build();
-    }
+    static IHost Instance(string connectionString, Captured log) => JobHost.Create(connectionString, log: log);
 
     [Fact]
     public async Task After_the_host_that_started_last_is_disposed_the_other_hosts_Hangfire_logs_to_its_own_log()
