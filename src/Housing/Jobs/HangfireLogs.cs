@@ -18,7 +18,7 @@ public sealed class HangfireLogs : ILogProvider
 {
     public static readonly HangfireLogs Instance = new();
     static readonly Lock Gate = new();
-    static ILoggerFactory[] running = [];
+    static volatile ILoggerFactory[] running = [];
 
     /// <summary>This host's factory takes Hangfire's logs from now until the host has stopped.</summary>
     public static void Attach(IServiceProvider services)
