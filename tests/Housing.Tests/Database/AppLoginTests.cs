@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Dapper;
 using Housing.Access;
@@ -73,19 +72,10 @@ public sealed class AppLoginTests(TestApp app) : IClassFixture<TestApp>
 /// <summary>The app given only ConnectionStrings:Housing, as every deployment before there were two logins.</summary>
 public sealed class OneLoginApp : TestApp
 {
-    public ConcurrentQueue<(LogLevel Level, string Message)> Logs { get; } = new();
+    readonly CapturedLog log = new();
+    public IEnumerable<CapturedLog.Line> Logs => log.Lines;
     protected override bool TwoLogins => false;
-    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.ConfigureLogging(l => l.AddProvider(new Sink(Logs)));
-
-    sealed class Sink(ConcurrentQueue<(LogLevel, string)> logs) : ILoggerProvider, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => logs.Enqueue((logLevel, formatter(state, exception)));
-        public void Dispose() { }
-    }
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.ConfigureLogging(l => l.AddProvider(log));
 }
 
 public sealed class OneLoginTests(OneLoginApp app) : IClassFixture<OneLoginApp>

@@ -1,5 +1,4 @@
 using Housing.Households;
-using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using Housing.Access;
 using Microsoft.AspNetCore.Hosting;
@@ -11,24 +10,11 @@ namespace Housing.Tests.Households;
 /// <summary>The app with a logger that keeps every line it writes, at the app's own configured levels.</summary>
 public sealed class LogCaptureApp : TestApp
 {
-    public ConcurrentQueue<string> Lines { get; } = new();
+    readonly CapturedLog log = new();
+    public IEnumerable<string> Lines => log.Lines.Select(l => $"{l.Level} {l.Category}: {l.Message} {l.Exception}");
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
-        => builder.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(new CaptureProvider(Lines)));
-
-    sealed class CaptureProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string category) => new Capture(category, lines);
-        public void Dispose() { }
-    }
-
-    sealed class Capture(string category, ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel level) => true;
-        public void Log<TState>(LogLevel level, EventId id, TState state, Exception? e, Func<TState, Exception?, string> format)
-            => lines.Enqueue($"{level} {category}: {format(state, e)} {e}");
-    }
+        => builder.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(log));
 }
 
 public sealed class LogPrivacyTests(LogCaptureApp app) : IClassFixture<LogCaptureApp>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Hangfire;
 using Hangfire.Logging;
 using Housing.Jobs;
@@ -19,28 +18,13 @@ public sealed class HangfireLogsTests
     [CollectionDefinition(Alone, DisableParallelization = true)]
     public sealed class AloneCollection;
 
-    sealed class Captured : ILoggerProvider
-    {
-        public readonly ConcurrentQueue<(string Category, string Message)> Lines = new();
-        public ILogger CreateLogger(string category) => new Line(this, category);
-        public void Dispose() { }
-
-        sealed class Line(Captured to, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel level) => true;
-            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel level, EventId id, TState state, Exception? exception, Func<TState, Exception?, string> format)
-                => to.Lines.Enqueue((category, format(state, exception)));
-        }
-    }
-
-    static IHost Instance(string connectionString, Captured log) => JobHost.Create(connectionString, log: log);
+    static IHost Instance(string connectionString, CapturedLog log) => JobHost.Create(connectionString, log: log);
 
     [Fact]
     public async Task After_the_host_that_started_last_is_disposed_the_other_hosts_Hangfire_logs_to_its_own_log()
     {
         var cs = await TestCluster.CreateDatabaseAsync(nameof(HangfireLogsTests));
-        Captured firstLog = new(), secondLog = new();
+        CapturedLog firstLog = new(), secondLog = new();
         using var first = Instance(cs, firstLog);
         await first.StartAsync();
         var second = Instance(cs, secondLog);
@@ -56,17 +40,13 @@ public sealed class HangfireLogsTests
         var logged = LogProvider.GetLogger("Housing.Tests.Probe").Log(Hangfire.Logging.LogLevel.Warn, () => "the second one gone");
 
         Assert.True(logged);
-        Assert.Equal([("Housing.Tests.Probe", "the second one gone")], firstLog.Lines.Where(l => l.Category == "Housing.Tests.Probe"));
-        Assert.Equal([("Housing.Tests.Probe", "both running")], secondLog.Lines.Where(l => l.Category == "Housing.Tests.Probe"));
+        Assert.Equal([("Housing.Tests.Probe", "the second one gone")], firstLog.Lines.Where(l => l.Category == "Housing.Tests.Probe").Select(l => (l.Category, l.Message)));
+        Assert.Equal([("Housing.Tests.Probe", "both running")], secondLog.Lines.Where(l => l.Category == "Housing.Tests.Probe").Select(l => (l.Category, l.Message)));
         // The first host's jobs still run: a run-now is taken by its Hangfire server and finishes.
         var jobs = first.Services.GetRequiredService<JobService>();
         var run = await jobs.RequestAsync(Housing.Access.Caller.System, JobService.RollupsFull);
-        var status = "";
-        for (var i = 0; i < 300 && status is not ("succeeded" or "failed"); i++)
-        {
-            await Task.Delay(100);
-            status = (await jobs.FindRunAsync(Housing.Access.Caller.System, run)).Status;
-        }
+        var status = (await JobTests.EventuallyAsync(() => jobs.FindRunAsync(Housing.Access.Caller.System, run),
+            r => r.Status is "succeeded" or "failed", TimeSpan.FromSeconds(30))).Status;
         Assert.Equal("succeeded", status);
         await first.StopAsync();
     }
